@@ -1,0 +1,33 @@
+# fsevd native addon (plain C, Node-API only; no node-addon-api).
+# Built at `npm install` by package.json's "install" script: node-gyp rebuild --directory native
+# Linux only: the readers use Linux-specific kernel interfaces.
+{
+  'targets': [
+    {
+      'target_name': 'fsevd_native',
+      'sources': [
+        'src/addon.c',
+        'src/common.c',
+        'src/pollpri.c',
+      ],
+      'defines': [
+        # Node-API 8 is the newest level every Node >= 20 provides; it covers
+        # threadsafe functions, env cleanup hooks and napi_add_finalizer.
+        'NAPI_VERSION=8',
+        '_GNU_SOURCE',
+      ],
+      'cflags': [
+        '-Wall',
+        '-Wextra',
+        '-fvisibility=hidden',
+        '-pthread',
+      ],
+      'cflags_c': [
+        '-std=gnu11',
+      ],
+      'ldflags': [
+        '-pthread',
+      ],
+    },
+  ],
+}

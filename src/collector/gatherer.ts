@@ -1,0 +1,85 @@
+/**
+ * @module collector/gatherer
+ * Maps each observation to the mount(s) it concerns and adds their identity. An observation that
+ * names a superblock (devno, kernel device name, fsid, path) concerns every mount of it (bind
+ * mounts included): the event carries the primary mount's identity and lists the others in
+ * `data.alsoMountedAt`, and the state of all of them is updated. An observation that carries a
+ * full identity (the mount table's own MOUNT/UMOUNT/REMOUNT) concerns that one mount.
+ */
+import { eventSpec } from './events.ts';
+import type { FsEvent, MountEntry, MountIdentity, MountRef, MountTableView, Observation } from './types.ts';
+import { identityOf } from './mounts/table.ts';
+
+/** An event before the pipeline gives it a sequence number and node name. */
+export type GatheredEvent = Omit<FsEvent, 'seq' | 'node'>;
+
+/** The gatherer's output: the event and the ids of the mounts whose state it changes. */
+export interface Gathered {
+  event: GatheredEvent;
+  mountIds: number[];
+}
+
+/** Resolves observations against the mount table. */
+export class Gatherer {
+  readonly #mounts: MountTableView;
+  readonly #fsids = new Map<string, { major: number; minor: number }>();
+
+  constructor(mounts: MountTableView) {
+    this.#mounts = mounts;
+  }
+
+  /** Records which superblock an fsid belongs to (sources learn it when a mount appears). */
+  registerFsid(fsid: string, devno: { major: number; minor: number }): void {
+    this.#fsids.set(fsid, devno);
+  }
+
+  /** Builds the event for an observation. */
+  gather(obs: Observation): Gathered {
+    const spec = eventSpec(obs.type);
+    const base: GatheredEvent = {
+      time: new Date(obs.time).toISOString(),
+      type: obs.type,
+      code: spec.code,
+      class: spec.class,
+      severity: obs.severity ?? spec.severity,
+      transient: spec.transient,
+      sources: [obs.source],
+      count: 1,
+      data: obs.data,
+    };
+    if (obs.identity) return { event: withIdentity(base, obs.identity), mountIds: [obs.identity.mountId] };
+    if (!obs.mount) return { event: base, mountIds: [] };
+    const mounts = this.resolve(obs.mount);
+    const primary = mounts[0];
+    if (!primary) return { event: { ...base, data: { ...obs.data, unresolvedMount: obs.mount } }, mountIds: [] };
+    const event = withIdentity(base, identityOf(primary));
+    if (mounts.length > 1) event.data = { ...event.data, alsoMountedAt: mounts.slice(1).map((m) => m.mountpoint) };
+    return { event, mountIds: mounts.map((m) => m.mountId) };
+  }
+
+  /** All mounts of the superblock a reference names, primary first; empty when unknown. */
+  resolve(ref: MountRef): MountEntry[] {
+    if (ref.mountId !== undefined) {
+      const entry = this.#mounts.byId(ref.mountId);
+      if (entry) return this.#mounts.byDevno(entry.major, entry.minor);
+    }
+    const devno = ref.devno ?? (ref.fsid ? this.#fsids.get(ref.fsid) : undefined);
+    if (devno) {
+      const mounts = this.#mounts.byDevno(devno.major, devno.minor);
+      if (mounts.length > 0) return mounts;
+    }
+    if (ref.deviceName) {
+      const mounts = this.#mounts.byDeviceName(ref.deviceName);
+      if (mounts.length > 0) return mounts;
+    }
+    if (ref.path) {
+      const entry = this.#mounts.byPath(ref.path);
+      if (entry) return this.#mounts.byDevno(entry.major, entry.minor);
+    }
+    return [];
+  }
+}
+
+function withIdentity(event: GatheredEvent, identity: MountIdentity): GatheredEvent {
+  return { ...event, ...identity };
+}

@@ -1,0 +1,23 @@
+/**
+ * @module collector/sources/registry
+ * Every source, one line each. The key is the source's name everywhere: config `sources.<key>`,
+ * label `source="<key>"`, health in GET /api/v1/sources. test/collector/sources/registry.test.ts
+ * fails on a source folder or file that is not registered here.
+ */
+import type { TObject } from '@sinclair/typebox';
+import type { SourceFactory } from '../types.ts';
+import * as mountinfo from './mountinfo/index.ts';
+
+/** What each source module exports. */
+export interface SourceModule {
+  configSchema: TObject;
+  create: SourceFactory<never>;
+}
+
+/** The registered sources. */
+export const sources = {
+  mountinfo,
+} satisfies Record<string, SourceModule>;
+
+/** A registered source name. */
+export type SourceName = keyof typeof sources;

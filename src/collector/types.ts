@@ -1,0 +1,220 @@
+/**
+ * @module collector/types
+ * The contracts of the collector layer: what sources emit (Observation), how they are driven
+ * (Source, SourceContext), how they report health (SourceHealth), and what leaves the pipeline
+ * (FsEvent, MountState). No other file declares cross-module types of the collector.
+ */
+import type { Logger } from 'pino';
+import type { EventType } from './events.ts';
+
+/** One line of /proc/self/mountinfo, decoded. Paths are surrogate-escaped strings (util/bytes.ts). */
+export interface MountEntry {
+  /** Kernel mount id (field 1); unique while mounted, reused after unmount. */
+  mountId: number;
+  /** Parent mount id (field 2). */
+  parentId: number;
+  /** Device number of the superblock (field 3, "major:minor"). */
+  major: number;
+  minor: number;
+  /** Path of the mount's root within its filesystem (field 4), e.g. "/" or a bind source. */
+  root: string;
+  /** Mount point relative to the reader's root (field 5). */
+  mountpoint: string;
+  /** Per-mount options (field 6), e.g. ["rw", "relatime"]. */
+  mountOptions: string[];
+  /** Optional fields (shared:N, master:N, propagate_from:N, unbindable). */
+  optionalFields: string[];
+  /** Filesystem type, with subtype for FUSE ("fuse.sshfs"). */
+  fstype: string;
+  /** Mount source, e.g. "/dev/loop0", "server:/export", "tmpfs". */
+  device: string;
+  /** Superblock options, e.g. ["rw", "errors=remount-ro"] (ext4 adds "emergency_ro" after errors). */
+  superOptions: string[];
+  /** Kernel name of the block device ("loop0", "sda1"), from /sys/dev/block; set by the mountinfo source. */
+  kernelName?: string;
+  /** Filesystem UUID when the system knows it; set by the mountinfo source. */
+  uuid?: string;
+}
+
+/** One difference between two readings of the mount table. */
+export type MountChange =
+  | { kind: 'added'; after: MountEntry }
+  | { kind: 'removed'; before: MountEntry }
+  | { kind: 'changed'; before: MountEntry; after: MountEntry };
+
+/** Read-only view of the current mount table, shared by the gatherer and sources. */
+export interface MountTableView {
+  /** Every mount, in mountinfo order (later entries were mounted later and sit on top). */
+  all(): readonly MountEntry[];
+  byId(mountId: number): MountEntry | undefined;
+  /** Mounts of one superblock, primary first (root "/" and shortest mount point). */
+  byDevno(major: number, minor: number): MountEntry[];
+  /** Mounts whose block device has this kernel name ("loop0") or path ("/dev/loop0"). */
+  byDeviceName(name: string): MountEntry[];
+  /** The mount a path lies in (longest mount-point prefix, topmost of stacked mounts). */
+  byPath(path: string): MountEntry | undefined;
+  /** Calls `listener` after every change with the differences; returns an unsubscribe function. */
+  onChange(listener: (changes: MountChange[]) => void): () => void;
+}
+
+/** Identity fields of the mount an event concerns; everything the gatherer adds. */
+export interface MountIdentity {
+  mountpoint: string;
+  device: string;
+  fstype: string;
+  major: number;
+  minor: number;
+  mountId: number;
+  /** Filesystem UUID when the system knows it (/dev/disk/by-uuid). */
+  uuid?: string;
+}
+
+/** Which mount an observation concerns; any one field is enough for the gatherer. */
+export interface MountRef {
+  devno?: { major: number; minor: number };
+  /** Kernel block device name as printed in kernel messages ("loop0", "sda1"). */
+  deviceName?: string;
+  /** fanotify/statfs fsid as a hex string. */
+  fsid?: string;
+  /** A path inside the filesystem (longest-prefix match). */
+  path?: string;
+  mountId?: number;
+}
+
+/** A raw finding of one source, before the gatherer maps it to mounts. */
+export interface Observation {
+  /** Registered name of the source that saw it (set by the running-source wrapper). */
+  source: string;
+  type: EventType;
+  /** Wall-clock time the source saw it, ms since the epoch. */
+  time: number;
+  /** Which mount(s); absent for node-wide events (EVENTS_LOST of a source). */
+  mount?: MountRef;
+  /** Full identity when the source already knows it (the mount table does); skips the lookup. */
+  identity?: MountIdentity;
+  /** Typed payload per event type (errno, error_count, options, values...). */
+  data: Record<string, unknown>;
+  /** Overrides the registry's default severity. */
+  severity?: Severity;
+}
+
+/** Severity levels, syslog-like, in increasing order. */
+export type Severity = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical';
+
+/** Event classes of DESIGN.md. */
+export type EventClass = 'info' | 'warning' | 'error' | 'threshold';
+
+/** An event as it leaves the pipeline, is journaled and fanned out. */
+export interface FsEvent {
+  /** Per node, strictly increasing, survives restarts. */
+  seq: number;
+  /** ISO-8601 time of the first observation. */
+  time: string;
+  node: string;
+  type: EventType;
+  code: number;
+  class: EventClass;
+  severity: Severity;
+  transient: boolean;
+  mountpoint?: string;
+  device?: string;
+  fstype?: string;
+  major?: number;
+  minor?: number;
+  mountId?: number;
+  uuid?: string;
+  /** Kernel interfaces that reported it. */
+  sources: string[];
+  /** Coalesced repeats (1 when seen once). */
+  count: number;
+  data: Record<string, unknown>;
+}
+
+/** Current health of one mount, updated by events. */
+export interface MountState extends MountIdentity {
+  root: string;
+  mountOptions: string[];
+  superOptions: string[];
+  readOnly: boolean;
+  available: boolean;
+  /** Since when (ISO) `available` has its current value. */
+  availableSince: string;
+  lastError?: { time: string; type: EventType; seq: number; errno?: number };
+  lastEventTime?: string;
+  /** Events seen per type on this mount since the daemon started. */
+  counters: Partial<Record<EventType, number>>;
+}
+
+/** What a source says about itself; served by GET /api/v1/sources. */
+export interface SourceHealth {
+  state: 'starting' | 'up' | 'down' | 'stopped';
+  /** Why it is down (missing privilege, old kernel, addon not built...). */
+  reason?: string;
+  /** ISO time of the last observation it emitted. */
+  lastEventTime?: string;
+  /** Observations emitted since start. */
+  emitted: number;
+  /** Records the source knows it lost (kernel overruns, queue drops). */
+  lost: number;
+  /** Free-form details (mechanism in use, e.g. "pollpri" or "interval"). */
+  detail?: Record<string, unknown>;
+}
+
+/** Paths a source may touch; injected so tests can point at fixtures. */
+export interface SourcePaths {
+  proc: string;
+  sys: string;
+  dev: string;
+  stateDir: string;
+}
+
+/** Everything a source gets from the daemon. */
+export interface SourceContext {
+  /** The current mount table (sources map kernel ids to mounts when mounts are discovered). */
+  mounts: MountTableView;
+  /** The only output: hand an observation to the gatherer (never blocks). */
+  emit(obs: Omit<Observation, 'source'>): void;
+  /** Report health changes (up/down with reason) and losses. */
+  setHealth(update: Partial<Pick<SourceHealth, 'state' | 'reason' | 'detail'>>): void;
+  /** Count records the source knows it lost. */
+  addLost(n: number): void;
+  /** Aborted when the daemon stops the source. */
+  signal: AbortSignal;
+  log: Logger;
+  paths: SourcePaths;
+  /** Wall clock in ms; injected for tests. */
+  now(): number;
+}
+
+/** A kernel interface reader. Constructors never touch the kernel; only start() does. */
+export interface Source {
+  readonly name: string;
+  /** Opens the interface; throws StartupError when it cannot (the source is then down). */
+  start(ctx: SourceContext): Promise<void>;
+  /** Idempotent; resolves after timers are cleared and in-flight work is done. */
+  stop(): Promise<void>;
+}
+
+/** A source that can be asked to look again now (e.g. re-read the mount table after an error). */
+export interface Refreshable {
+  refresh(reason: string): void;
+}
+
+/** Type guard for Refreshable sources. */
+export function isRefreshable(source: Source): source is Source & Refreshable {
+  return typeof (source as Partial<Refreshable>).refresh === 'function';
+}
+
+/** The writable mount table; only the mountinfo source replaces it. */
+export interface MountTableWriter extends MountTableView {
+  /** Installs a new reading and returns what changed. */
+  replace(entries: MountEntry[]): MountChange[];
+}
+
+/** Daemon-owned state handed to source factories. */
+export interface SharedState {
+  mountTable: MountTableWriter;
+}
+
+/** Builds a source from its config section. */
+export type SourceFactory<C> = (config: C, shared: SharedState) => Source;

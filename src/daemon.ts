@@ -1,0 +1,169 @@
+/**
+ * @module daemon
+ * Wires the data flow (sources → gatherer → pipeline → journal → api) and owns its lifecycle:
+ * start, reload (validate whole, apply whole, or keep the old config) and a clean stop.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildServer } from './api/server.ts';
+import { Gatherer } from './collector/gatherer.ts';
+import { Journal } from './collector/journal/index.ts';
+import { MountTable } from './collector/mounts/table.ts';
+import { Pipeline } from './collector/pipeline/index.ts';
+import { RunningSource } from './collector/running-source.ts';
+import { sources as sourceRegistry, type SourceName } from './collector/sources/registry.ts';
+import { isRefreshable, type SourcePaths } from './collector/types.ts';
+import type { Config } from './config/schema.ts';
+import { FsevdError } from './errors.ts';
+import { acquireLock, type Lock } from './util/lock.ts';
+import { parseListen } from './util/listen.ts';
+import { version } from './version.ts';
+
+/** How to start a daemon. */
+export interface DaemonOptions {
+  config: Config;
+  log: Logger;
+  /** Where /proc, /sys and /dev are (tests point elsewhere). */
+  paths?: Partial<Omit<SourcePaths, 'stateDir'>>;
+  now?: () => number;
+}
+
+/** A running daemon. */
+export class Daemon {
+  readonly #log: Logger;
+  readonly #mountTable = new MountTable();
+  readonly #now: () => number;
+  #config: Config;
+  #journal!: Journal;
+  #pipeline!: Pipeline;
+  #app!: FastifyInstance;
+  #lock!: Lock;
+  #sources = new Map<SourceName, RunningSource>();
+  #paths!: SourcePaths;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(options: DaemonOptions) {
+    this.#config = options.config;
+    this.#log = options.log;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Starts everything; throws FsevdError when the state dir, journal or port is unusable. */
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const daemon = new Daemon(options);
+    try {
+      await daemon.#start(options);
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
+    return daemon;
+  }
+
+  async #start(options: DaemonOptions): Promise<void> {
+    const config = this.#config;
+    try {
+      await mkdir(config.stateDir, { recursive: true, mode: 0o750 });
+    } catch (err) {
+      throw new FsevdError('FSEVD_E_STARTUP', `Cannot create state dir ${config.stateDir}: ${(err as Error).message} (use --state-dir)`, { cause: err });
+    }
+    this.#lock = await acquireLock(config.stateDir);
+    this.#paths = { proc: '/proc', sys: '/sys', dev: '/dev', ...options.paths, stateDir: config.stateDir };
+    this.#journal = await Journal.open({ dir: `${config.stateDir}/journal`, ...config.journal, log: this.#log.child({ component: 'journal' }) });
+    this.#pipeline = new Pipeline({
+      node: config.node,
+      journal: this.#journal,
+      gatherer: new Gatherer(this.#mountTable),
+      mounts: this.#mountTable,
+      log: this.#log.child({ component: 'pipeline' }),
+      logEvents: config.logEvents,
+      now: this.#now,
+    });
+    this.#pipeline.subscribe((batch) => {
+      // Error-driven flags (ext4 emergency_ro, shutdown) raise no mountinfo poll event: look again.
+      if (batch.some((e) => e.class === 'error' && !e.sources.includes('mountinfo'))) this.#refreshAll('trouble reported');
+    });
+    // The mount table first: every other source maps what it hears through it.
+    for (const name of Object.keys(sourceRegistry) as SourceName[]) await this.#startSource(name);
+    this.#app = await buildServer(this.#apiContext(), this.#log);
+    const { host, port } = parseListen(config.listen);
+    try {
+      await this.#app.listen({ host, port });
+    } catch (err) {
+      throw new FsevdError('FSEVD_E_STARTUP', `Cannot listen on ${config.listen}: ${(err as Error).message}`, { cause: err });
+    }
+    this.#log.info({ address: this.address, node: config.node, stateDir: config.stateDir, lastSeq: this.#journal.lastSeq, version }, 'fsevd ready');
+  }
+
+  /** The bound HTTP address (useful with port 0). */
+  get address(): { host: string; port: number } {
+    const bound = this.#app?.server.address();
+    if (!bound || typeof bound === 'string') return { host: '', port: 0 };
+    return { host: bound.address, port: bound.port };
+  }
+
+  /** The configuration in force. */
+  get config(): Config {
+    return this.#config;
+  }
+
+  /** Applies a new, already validated configuration; returns what needs a restart to change. */
+  async reload(next: Config): Promise<string[]> {
+    const needRestart = (['listen', 'stateDir', 'node', 'journal'] as const).filter((key) => JSON.stringify(next[key]) !== JSON.stringify(this.#config[key]));
+    const previous = this.#config;
+    this.#config = { ...next, ...Object.fromEntries(needRestart.map((key) => [key, previous[key]])) };
+    this.#log.level = next.logLevel;
+    this.#pipeline.setLogEvents(next.logEvents);
+    for (const name of Object.keys(sourceRegistry) as SourceName[]) {
+      if (JSON.stringify(next.sources[name]) === JSON.stringify(previous.sources[name])) continue;
+      await this.#sources.get(name)?.stop();
+      this.#sources.delete(name);
+      await this.#startSource(name);
+    }
+    return needRestart;
+  }
+
+  /** Stops the API, the sources, flushes the pipeline and closes the journal; idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      await this.#app?.close().catch((err: unknown) => this.#log.warn({ err }, 'HTTP server close failed'));
+      for (const source of this.#sources.values()) await source.stop();
+      this.#pipeline?.close();
+      await this.#journal?.close();
+      await this.#lock?.release();
+    })();
+    return this.#stopping;
+  }
+
+  async #startSource(name: SourceName): Promise<void> {
+    const sourceConfig = this.#config.sources[name];
+    if (!sourceConfig.enabled) return;
+    const module = sourceRegistry[name];
+    const running = new RunningSource(module.create(sourceConfig as never, { mountTable: this.#mountTable }), {
+      log: this.#log,
+      paths: this.#paths,
+      mounts: this.#mountTable,
+      now: this.#now,
+      deliver: (obs) => this.#pipeline.accept(obs),
+    });
+    this.#sources.set(name, running);
+    await running.start();
+  }
+
+  #refreshAll(reason: string): void {
+    for (const running of this.#sources.values()) if (isRefreshable(running.source)) running.source.refresh(reason);
+  }
+
+  #apiContext() {
+    return {
+      node: this.#config.node,
+      version,
+      mounts: () => this.#pipeline.mountStates(),
+      mount: (mountId: number) => this.#pipeline.mountStateById(mountId),
+      events: (since: number, limit: number) => this.#journal.read(since, limit),
+      journalRange: () => ({ firstSeq: this.#journal.firstSeq, lastSeq: this.#journal.lastSeq }),
+      sources: () => [...this.#sources.values()].map((s) => ({ name: s.name, ...s.health() })),
+    };
+  }
+}
