@@ -185,12 +185,14 @@ static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
   if (napi_get_undefined(env, &undefined) != napi_ok) {
     return;
   }
-  napi_status s = napi_call_function(env, undefined, js_cb, 0, NULL, &result);
-  if (s == napi_pending_exception) {
+  if (napi_call_function(env, undefined, js_cb, 0, NULL, &result) != napi_ok) {
     /* Report a throwing onChange as an uncaught exception instead of letting
-     * Node-API swallow it with a DEP0168 warning. */
+     * Node-API swallow it with a DEP0168 warning. (No exception pending means
+     * the env can no longer run JS, e.g. a terminating worker: nothing to do.) */
+    bool pending = false;
     napi_value err;
-    if (napi_get_and_clear_last_exception(env, &err) == napi_ok) {
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+        napi_get_and_clear_last_exception(env, &err) == napi_ok) {
       napi_fatal_exception(env, err);
     }
   }

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
-import { Value } from '@sinclair/typebox/value';
+import { Value, type ValueError } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, FsevdError } from '../errors.ts';
 import { configSchema, type Config } from './schema.ts';
@@ -49,7 +49,7 @@ export function validateConfig(document: unknown, overrides: ConfigOverrides = {
   merged.node ??= hostname();
   merged.stateDir ??= defaultStateDir();
   const withDefaults = Value.Default(configSchema, structuredClone(merged));
-  const problems = [...Value.Errors(configSchema, withDefaults)].map((e) => `${e.path || '/'}: ${e.message}${describeValue(e.value)}`);
+  const problems = [...Value.Errors(configSchema, withDefaults)].map((e) => `${e.path || '/'}: ${explain(e)}${describeValue(e.value)}`);
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
   return withDefaults as Config;
 }
@@ -58,6 +58,14 @@ export function validateConfig(document: unknown, overrides: ConfigOverrides = {
 export function defaultStateDir(): string {
   if (process.getuid?.() === 0) return '/var/lib/fsevd';
   return join(process.env.XDG_STATE_HOME || join(homedir(), '.local/state'), 'fsevd');
+}
+
+/** TypeBox's message, made specific for the two cases it words vaguely (enums and patterns). */
+function explain(error: ValueError): string {
+  const schema = error.schema as { anyOf?: Array<{ const?: unknown }>; pattern?: string; description?: string };
+  if (schema.anyOf?.every((branch) => 'const' in branch)) return `must be one of ${schema.anyOf.map((b) => String(b.const)).join(', ')}`;
+  if (schema.pattern && schema.description) return `has the wrong format: ${schema.description}`;
+  return error.message;
 }
 
 function describeValue(value: unknown): string {

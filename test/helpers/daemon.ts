@@ -23,9 +23,11 @@ export interface DaemonProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Spawns `fsevd run` and waits until it is ready. */
-export async function startDaemon(t: TestContext, stateDir: string, extraArgs: string[] = []): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [BIN, 'run', '--listen', '127.0.0.1:0', '--state-dir', stateDir, '--log-level', 'debug', ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** Spawns `fsevd run` (optionally under a wrapper such as setpriv) and waits until it is ready. */
+export async function startDaemon(t: TestContext, stateDir: string, extraArgs: string[] = [], wrapper: string[] = []): Promise<DaemonProcess> {
+  const argv = [process.execPath, BIN, 'run', '--listen', '127.0.0.1:0', '--state-dir', stateDir, '--log-level', 'debug', ...extraArgs];
+  const [file, ...args] = [...wrapper, ...argv];
+  const child = spawn(file!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
   let exited = false;
   const exit = once(child, 'exit').then(([code, signal]) => {
