@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { BatchListener } from './api/context.ts';
 import { buildServer } from './api/server.ts';
 import { Gatherer } from './collector/gatherer.ts';
 import { Journal } from './collector/journal/index.ts';
@@ -164,6 +165,7 @@ export class Daemon {
       events: (since: number, limit: number) => this.#journal.read(since, limit),
       journalRange: () => ({ firstSeq: this.#journal.firstSeq, lastSeq: this.#journal.lastSeq }),
       sources: () => [...this.#sources.values()].map((s) => ({ name: s.name, ...s.health() })),
+      subscribe: (listener: BatchListener) => this.#pipeline.subscribe(listener),
     };
   }
 }

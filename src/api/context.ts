@@ -4,6 +4,9 @@
  */
 import type { FsEvent, MountState, SourceHealth } from '../collector/types.ts';
 
+/** Receives each published batch of events, in sequence order; must not block. */
+export type BatchListener = (events: readonly FsEvent[]) => void;
+
 /** What the API may ask of the daemon. */
 export interface ApiContext {
   node: string;
@@ -15,6 +18,8 @@ export interface ApiContext {
   /** First and last sequence numbers the journal holds. */
   journalRange(): { firstSeq: number; lastSeq: number };
   sources(): Array<SourceHealth & { name: string }>;
+  /** Live events as they are published (after the journal write); returns the unsubscribe function. */
+  subscribe(listener: BatchListener): () => void;
 }
 
 declare module 'fastify' {

@@ -130,6 +130,21 @@ export interface FsEvent {
   data: Record<string, unknown>;
 }
 
+/** Latest space figures of a mount (statfs), when sampled. */
+export interface SpaceSample {
+  /** ISO time of the statfs call that produced these figures. */
+  time: string;
+  sizeBytes: number;
+  /** Available to unprivileged users (f_bavail); what thresholds are about. */
+  availBytes: number;
+  /** Free including the root reserve (f_bfree). */
+  freeBytes: number;
+  inodes: number;
+  inodesFree: number;
+  /** Seconds until availBytes reaches 0 at the current fill rate; absent when not filling. */
+  timeToFullSeconds?: number;
+}
+
 /** Current health of one mount, updated by events. */
 export interface MountState extends MountIdentity {
   root: string;
@@ -143,6 +158,8 @@ export interface MountState extends MountIdentity {
   lastEventTime?: string;
   /** Events seen per type on this mount since the daemon started. */
   counters: Partial<Record<EventType, number>>;
+  /** Latest statfs figures, when the mount is sampled. */
+  space?: SpaceSample;
 }
 
 /** What a source says about itself; served by GET /api/v1/sources. */

@@ -1,0 +1,123 @@
+/**
+ * Reporting helpers shared by the benchmarks: statistics (median, range, nearest-rank
+ * percentiles), the machine description, number formatting, and writing one benchmark's section
+ * of BENCHMARKS.md between its `<!-- bench:NAME -->` … `<!-- /bench:NAME -->` markers, leaving
+ * every other section as it is. Not a benchmark itself; imported by bench/*.ts.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root (bench/lib/../..). */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The report every benchmark writes its section of. */
+export const BENCHMARKS_MD = join(ROOT, 'BENCHMARKS.md');
+
+const HEADER = `# fsevd benchmarks
+
+Written by the scripts in bench/ (\`npm run bench\` runs them all; each section names the command
+that produced it). Every figure is next to a baseline measured in the same run on the same machine,
+with the ratio. Machine noise is not filtered: read the ranges. Nothing here is a pass/fail gate;
+"met" / "not met" only says where the median stands against the target.
+`;
+
+/** Median, range and nearest-rank percentiles of a sample. */
+export interface Summary {
+  n: number;
+  median: number;
+  min: number;
+  max: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+}
+
+/** Nearest-rank percentile of an ascending array (p in 0..100). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1]!;
+}
+
+/** Summary statistics; the median of an even sample is the mean of the middle two. */
+export function summarize(values: readonly number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const median = n === 0 ? NaN : n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+  return {
+    n,
+    median,
+    min: sorted[0] ?? NaN,
+    max: sorted[n - 1] ?? NaN,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    mean: n === 0 ? NaN : sorted.reduce((a, b) => a + b, 0) / n,
+  };
+}
+
+/** Fixed-point number, or "–" for NaN. */
+export function fmt(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '–';
+}
+
+/** "median [min–max]" with a unit. */
+export function medianRange(s: Summary, unit: string, digits = 1): string {
+  return `${fmt(s.median, digits)} ${unit} [${fmt(s.min, digits)}–${fmt(s.max, digits)}]`;
+}
+
+/** "1.23×" plus whether it is within the target ratio. */
+export function ratioVerdict(ratio: number, target: number): string {
+  return `${fmt(ratio, 2)}× (target ≤ ${target}×: ${ratio <= target ? '**met**' : '**not met**'})`;
+}
+
+/** A markdown table. */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** One line describing the machine: CPUs, kernel, Node, load average when the run started. */
+export function machine(): string {
+  const model = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  return `nproc ${availableParallelism()} (${model}), kernel ${release()}, Node ${process.version}, load average at start ${load}`;
+}
+
+/** The exact command that runs `script` (relative to the repository root). */
+export function commandFor(script: string): string {
+  const via = process.env.FSEVD_BENCH_RUNNER ? ` (run by \`${process.env.FSEVD_BENCH_RUNNER}\`)` : '';
+  const env = ['FSEVD_BENCH_QUICK']
+    .filter((key) => process.env[key])
+    .map((key) => `${key}=${process.env[key]} `)
+    .join('');
+  return `\`${env}node --import tsx ${script}\`${via}`;
+}
+
+/** The standard heading lines of a section: date, machine, command. */
+export function preamble(title: string, script: string): string {
+  return [`## ${title}`, '', `- Date: ${new Date().toISOString()}`, `- Machine: ${machine()}`, `- Command: ${commandFor(script)}`].join('\n');
+}
+
+/** Replaces (or appends) the section `name` of BENCHMARKS.md; other sections are kept verbatim. */
+export function writeSection(name: string, body: string): void {
+  const open = `<!-- bench:${name} -->`;
+  const close = `<!-- /bench:${name} -->`;
+  const section = `${open}\n${body.trim()}\n${close}`;
+  const current = existsSync(BENCHMARKS_MD) ? readFileSync(BENCHMARKS_MD, 'utf8') : HEADER;
+  const start = current.indexOf(open);
+  const end = current.indexOf(close);
+  const next =
+    start >= 0 && end > start
+      ? current.slice(0, start) + section + current.slice(end + close.length)
+      : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(BENCHMARKS_MD, next);
+  process.stderr.write(`bench: wrote section "${name}" of ${BENCHMARKS_MD}\n`);
+}
+
+/** Progress line on stderr. */
+export function note(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
