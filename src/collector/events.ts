@@ -6,7 +6,12 @@
  * Codes are never changed or reused: test/collector/events.test.ts pins this table. To retire a
  * type, keep its row and mark it `retired: true`; to add one, append the next free code.
  */
-import type { EventClass, Severity } from './types.ts';
+
+/** Severity levels, syslog-like, in increasing order. */
+export type Severity = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical';
+
+/** Event classes of DESIGN.md. */
+export type EventClass = 'info' | 'warning' | 'error' | 'threshold';
 
 /** One row of the registry. */
 export interface EventSpec {

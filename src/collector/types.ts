@@ -5,7 +5,9 @@
  * (FsEvent, MountState). No other file declares cross-module types of the collector.
  */
 import type { Logger } from 'pino';
-import type { EventType } from './events.ts';
+import type { EventClass, EventType, Severity } from './events.ts';
+
+export type { EventClass, Severity } from './events.ts';
 
 /** One line of /proc/self/mountinfo, decoded. Paths are surrogate-escaped strings (util/bytes.ts). */
 export interface MountEntry {
@@ -97,12 +99,6 @@ export interface Observation {
   /** Overrides the registry's default severity. */
   severity?: Severity;
 }
-
-/** Severity levels, syslog-like, in increasing order. */
-export type Severity = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical';
-
-/** Event classes of DESIGN.md. */
-export type EventClass = 'info' | 'warning' | 'error' | 'threshold';
 
 /** An event as it leaves the pipeline, is journaled and fanned out. */
 export interface FsEvent {
