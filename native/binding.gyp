@@ -9,6 +9,12 @@
         'src/addon.c',
         'src/common.c',
         'src/pollpri.c',
+        'src/statfs.c',
+        'src/fanotify.c',
+        'src/fanotify_marks.c',
+        'src/fanotify_values.c',
+        'src/kmsg.c',
+        'src/kmsg_thread.c',
       ],
       'defines': [
         # Node-API 8 is the newest level every Node >= 20 provides; it covers

@@ -3,6 +3,7 @@
  * Used by scripts/gen-docs.ts (writes) and test/docs.test.ts (checks).
  */
 import { renderConfigReference, renderErrorReference, renderEventReference } from '../src/config/reference.ts';
+import { renderKmsgCatalog } from '../src/collector/sources/kmsg/catalog/reference.ts';
 
 /** Replaces the text between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`. */
 export function fillSection(text: string, name: string, body: string): string {
@@ -18,4 +19,5 @@ export function fillSection(text: string, name: string, body: string): string {
 export const generatedDocs: Record<string, (current: string) => string> = {
   'README.md': (text) => fillSection(fillSection(text, 'config', renderConfigReference()), 'events', renderEventReference()),
   'docs/errors.md': () => renderErrorReference(),
+  'docs/sources/kmsg.md': () => renderKmsgCatalog(),
 };

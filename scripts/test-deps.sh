@@ -8,6 +8,15 @@ PACKAGES="
 e2fsprogs
 util-linux
 mount
+bindfs
+btrfs-progs
+curl
+openssl
+prometheus
+prometheus-alertmanager
+prometheus-node-exporter
+xfsprogs
+fdisk
 "
 missing=""
 for pkg in $PACKAGES; do

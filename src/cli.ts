@@ -10,6 +10,9 @@ import { DEFAULT_LISTEN } from './config/schema.ts';
 import { Daemon } from './daemon.ts';
 import { ConfigError, FsevdError } from './errors.ts';
 import { createLogger } from './log.ts';
+import { monitor } from './commands/monitor.ts';
+import { config } from './commands/config.ts';
+import { parseLog } from './commands/parse-log.ts';
 import { version } from './version.ts';
 
 const MAIN_HELP = `fsevd ${version} — filesystem health events for Linux nodes
@@ -19,6 +22,9 @@ Usage: fsevd <command> [options]
 Commands:
   run        Start the daemon (embedded defaults; no config file needed)
   status     Show the sources and mounts of a running daemon
+  monitor    Print events as they happen (filters, --json; resumes after restarts)
+  config     Read or change the free-space thresholds ('/srv T 20G 10G', like /sys/fs/events/config)
+  parse-log  Print the events a saved kernel log (dmesg, journalctl -k, /dev/kmsg) would yield
 
 Options:
   -h, --help     Show help (also: fsevd <command> --help)
@@ -112,7 +118,7 @@ async function status(args: string[]): Promise<void> {
   for (const m of mounts ?? []) process.stdout.write(`mount  ${JSON.stringify(m.mountpoint)} ${m.fstype} ${m.device}${m.readOnly ? ' ro' : ''}${m.available ? '' : ' UNAVAILABLE'}\n`);
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { run, status };
+const commands: Record<string, (args: string[]) => Promise<void>> = { run, status, monitor, config, 'parse-log': parseLog };
 
 /** Entry point. */
 async function main(argv: string[]): Promise<void> {

@@ -6,15 +6,20 @@
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { BatchListener } from './api/context.ts';
+import { DaemonMetrics } from './api/metrics/index.ts';
 import { buildServer } from './api/server.ts';
 import { Gatherer } from './collector/gatherer.ts';
 import { Journal } from './collector/journal/index.ts';
 import { MountTable } from './collector/mounts/table.ts';
 import { Pipeline } from './collector/pipeline/index.ts';
 import { RunningSource } from './collector/running-source.ts';
+import { SpaceMap } from './collector/space-store.ts';
+import { parseThresholdsSection } from './collector/thresholds/schema.ts';
+import { ThresholdStore } from './collector/thresholds/store.ts';
 import { sources as sourceRegistry, type SourceName } from './collector/sources/registry.ts';
-import { isRefreshable, type SourcePaths } from './collector/types.ts';
+import { isRefreshable, type FsEvent, type Observation, type SourcePaths } from './collector/types.ts';
 import type { Config } from './config/schema.ts';
 import { FsevdError } from './errors.ts';
 import { acquireLock, type Lock } from './util/lock.ts';
@@ -34,11 +39,14 @@ export interface DaemonOptions {
 export class Daemon {
   readonly #log: Logger;
   readonly #mountTable = new MountTable();
+  readonly #space = new SpaceMap();
+  #thresholds!: ThresholdStore;
   readonly #now: () => number;
   #config: Config;
   #journal!: Journal;
   #pipeline!: Pipeline;
   #app!: FastifyInstance;
+  #metrics: DaemonMetrics | undefined;
   #lock!: Lock;
   #sources = new Map<SourceName, RunningSource>();
   #paths!: SourcePaths;
@@ -72,6 +80,7 @@ export class Daemon {
     this.#lock = await acquireLock(config.stateDir);
     this.#paths = { proc: '/proc', sys: '/sys', dev: '/dev', ...options.paths, stateDir: config.stateDir };
     this.#journal = await Journal.open({ dir: `${config.stateDir}/journal`, ...config.journal, log: this.#log.child({ component: 'journal' }) });
+    this.#thresholds = await ThresholdStore.open(config.thresholds, { stateDir: config.stateDir, sys: this.#paths.sys, mounts: this.#mountTable, space: this.#space, log: this.#log.child({ component: 'thresholds' }) });
     this.#pipeline = new Pipeline({
       node: config.node,
       journal: this.#journal,
@@ -80,14 +89,21 @@ export class Daemon {
       log: this.#log.child({ component: 'pipeline' }),
       logEvents: config.logEvents,
       now: this.#now,
+      correlation: config.correlation,
+      space: this.#space,
     });
     this.#pipeline.subscribe((batch) => {
       // Error-driven flags (ext4 emergency_ro, shutdown) raise no mountinfo poll event: look again.
-      if (batch.some((e) => e.class === 'error' && !e.sources.includes('mountinfo'))) this.#refreshAll('trouble reported');
+      // Warnings too: a repaired btrfs block (CORRECTED_CHECKSUM_ERROR) moves the corruption
+      // counters, which then fold into its fault while it is still open.
+      // Deferred: the subscribers called after this listener (API streams) should not wait for it.
+      if (batch.some((e) => (e.class === 'error' || e.class === 'warning') && !e.sources.includes('mountinfo'))) setImmediate(() => this.#refreshAll('trouble reported'));
     });
+    // Before any source starts, so that every published event is counted; a registry per daemon.
+    this.#metrics = new DaemonMetrics({ registry: new Registry(), inputs: { ...this.#apiContext(), journalSizeBytes: () => this.#journal.sizeBytes } });
     // The mount table first: every other source maps what it hears through it.
     for (const name of Object.keys(sourceRegistry) as SourceName[]) await this.#startSource(name);
-    this.#app = await buildServer(this.#apiContext(), this.#log);
+    this.#app = await buildServer({ ...this.#apiContext(), metrics: this.#metrics }, this.#log);
     const { host, port } = parseListen(config.listen);
     try {
       await this.#app.listen({ host, port });
@@ -109,20 +125,31 @@ export class Daemon {
     return this.#config;
   }
 
+  /** Subscribes in-process to published event batches (what stream clients get); returns the unsubscribe function. */
+  subscribe(listener: BatchListener): () => void {
+    return this.#pipeline.subscribe(listener);
+  }
+
   /** Applies a new, already validated configuration; returns what needs a restart to change. */
   async reload(next: Config): Promise<string[]> {
+    parseThresholdsSection(next.thresholds);
     const needRestart = (['listen', 'stateDir', 'node', 'journal'] as const).filter((key) => JSON.stringify(next[key]) !== JSON.stringify(this.#config[key]));
     const previous = this.#config;
     this.#config = { ...next, ...Object.fromEntries(needRestart.map((key) => [key, previous[key]])) };
+    // The certificate is loaded when the server is built; the rest of the api section applies at once.
+    const tlsChanged = JSON.stringify(next.api.tls) !== JSON.stringify(previous.api.tls);
+    if (tlsChanged) this.#config.api = { ...this.#config.api, tls: previous.api.tls };
     this.#log.level = next.logLevel;
     this.#pipeline.setLogEvents(next.logEvents);
+    this.#pipeline.setCorrelation(next.correlation);
+    if (JSON.stringify(next.thresholds) !== JSON.stringify(previous.thresholds)) await this.#thresholds.reload(next.thresholds);
     for (const name of Object.keys(sourceRegistry) as SourceName[]) {
       if (JSON.stringify(next.sources[name]) === JSON.stringify(previous.sources[name])) continue;
       await this.#sources.get(name)?.stop();
       this.#sources.delete(name);
       await this.#startSource(name);
     }
-    return needRestart;
+    return tlsChanged ? [...needRestart, 'api.tls'] : needRestart;
   }
 
   /** Stops the API, the sources, flushes the pipeline and closes the journal; idempotent. */
@@ -130,6 +157,7 @@ export class Daemon {
     this.#stopping ??= (async () => {
       await this.#app?.close().catch((err: unknown) => this.#log.warn({ err }, 'HTTP server close failed'));
       for (const source of this.#sources.values()) await source.stop();
+      this.#metrics?.close();
       this.#pipeline?.close();
       await this.#journal?.close();
       await this.#lock?.release();
@@ -141,7 +169,7 @@ export class Daemon {
     const sourceConfig = this.#config.sources[name];
     if (!sourceConfig.enabled) return;
     const module = sourceRegistry[name];
-    const running = new RunningSource(module.create(sourceConfig as never, { mountTable: this.#mountTable }), {
+    const running = new RunningSource(module.create(sourceConfig as never, { mountTable: this.#mountTable, space: this.#space, thresholds: this.#thresholds }), {
       log: this.#log,
       paths: this.#paths,
       mounts: this.#mountTable,
@@ -162,10 +190,17 @@ export class Daemon {
       version,
       mounts: () => this.#pipeline.mountStates(),
       mount: (mountId: number) => this.#pipeline.mountStateById(mountId),
-      events: (since: number, limit: number) => this.#journal.read(since, limit),
+      events: (since: number, limit: number, filter?: (event: FsEvent) => boolean) => this.#journal.read(since, limit, filter),
       journalRange: () => ({ firstSeq: this.#journal.firstSeq, lastSeq: this.#journal.lastSeq }),
       sources: () => [...this.#sources.values()].map((s) => ({ name: s.name, ...s.health() })),
       subscribe: (listener: BatchListener) => this.#pipeline.subscribe(listener),
+      inject: (observation: Observation) => {
+        const before = this.#pipeline.lastSeq;
+        this.#pipeline.accept(observation);
+        return this.#pipeline.lastSeq > before ? this.#pipeline.lastSeq : undefined;
+      },
+      apiConfig: () => this.#config.api,
+      thresholds: this.#thresholds,
     };
   }
 }

@@ -16,6 +16,12 @@ export const errorCodes = {
   FSEVD_E_NOT_FOUND: 'The requested resource does not exist.',
   FSEVD_E_BAD_REQUEST: 'The request is malformed.',
   FSEVD_E_INTERNAL: 'An unexpected internal error; details are in the daemon log.',
+  FSEVD_E_UNAUTHORIZED: 'The request carries no valid API token (Authorization: Bearer TOKEN).',
+  FSEVD_E_FORBIDDEN: 'The request is not allowed: its token lacks the role, or no token is configured for it.',
+  FSEVD_E_RATE_LIMITED: 'The client sent more requests or messages than api.limits allows; retry later.',
+  FSEVD_E_LIMIT: 'A configured limit (connections, subscriptions per connection) refused the request.',
+  FSEVD_E_TOO_LARGE: 'The request body or message is larger than allowed.',
+  FSEVD_E_PRECONDITION: 'The resource changed since the client read it (If-Match does not name the current version).',
 } as const;
 
 /** A stable error code. */

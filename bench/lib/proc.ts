@@ -11,20 +11,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { anchoredWallClock } from './clock.ts';
 import { ROOT, note } from './report.ts';
 
-/**
- * Wall-clock time in ms with sub-ms resolution: performance.now() anchored to Date.now() at the
- * instant Date.now() ticks, so it is comparable with the ms timestamps fsevd puts in events.
- */
-export function anchoredWallClock(): () => number {
-  const start = Date.now();
-  let tick = start;
-  while (tick === start) tick = Date.now();
-  const offset = tick - performance.now();
-  return () => offset + performance.now();
-}
-
+/** Wall-clock ms with sub-ms resolution (see clock.ts). */
 export const wallNow = anchoredWallClock();
 
 /** Clock ticks per second of /proc/PID/stat times. */

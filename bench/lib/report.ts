@@ -4,6 +4,7 @@
  * of BENCHMARKS.md between its `<!-- bench:NAME -->` … `<!-- /bench:NAME -->` markers, leaving
  * every other section as it is. Not a benchmark itself; imported by bench/*.ts.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
@@ -79,26 +80,60 @@ export function table(headers: readonly string[], rows: ReadonlyArray<readonly s
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** One line describing the machine: CPUs, kernel, Node, load average when the run started. */
-export function machine(): string {
-  const model = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-  return `nproc ${availableParallelism()} (${model}), kernel ${release()}, Node ${process.version}, load average at start ${load}`;
-}
-
 /** The exact command that runs `script` (relative to the repository root). */
 export function commandFor(script: string): string {
   const via = process.env.FSEVD_BENCH_RUNNER ? ` (run by \`${process.env.FSEVD_BENCH_RUNNER}\`)` : '';
-  const env = ['FSEVD_BENCH_QUICK']
+  const env = ['FSEVD_BENCH_QUICK', 'FSEVD_BENCH_SHARED_NS']
     .filter((key) => process.env[key])
     .map((key) => `${key}=${process.env[key]} `)
     .join('');
   return `\`${env}node --import tsx ${script}\`${via}`;
 }
 
-/** The standard heading lines of a section: date, machine, command. */
-export function preamble(title: string, script: string): string {
-  return [`## ${title}`, '', `- Date: ${new Date().toISOString()}`, `- Machine: ${machine()}`, `- Command: ${commandFor(script)}`].join('\n');
+/** The fsevd revision measured: HEAD plus how many files under src/, native/, bin/ differ from it. */
+function revision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = git('status', '--porcelain', '--', 'src', 'native', 'bin').split('\n').filter(Boolean).length;
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ` + uncommitted changes in ${dirty} files under src/, native/, bin/ (the working tree as it was during the run)` : ' (clean)'}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+/** Aggregate CPU jiffies of the whole machine from /proc/stat: busy (not idle/iowait) and total. */
+function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: total - fields[3]! - fields[4]!, total };
+}
+
+/** Start of a benchmark run: remembers when, the load average and the machine's CPU counters. */
+export class RunContext {
+  readonly started = new Date();
+  readonly #load = loadavg();
+  readonly #cpu = machineCpu();
+
+  /** Share of all CPUs busy since the start (this benchmark's own processes included), in %. */
+  busyPercent(): number {
+    const now = machineCpu();
+    return (100 * (now.busy - this.#cpu.busy)) / Math.max(1, now.total - this.#cpu.total);
+  }
+
+  /** The heading lines of a section: title, date, machine, command, how busy the machine was. */
+  preamble(title: string, script: string): string {
+    const model = cpus()[0]?.model.trim() ?? 'unknown CPU';
+    const load = (values: number[]) => values.map((l) => l.toFixed(2)).join(' ');
+    return [
+      `## ${title}`,
+      '',
+      `- Date: ${this.started.toISOString()} (took ${fmt((Date.now() - this.started.getTime()) / 1000, 0)} s)`,
+      `- Machine: nproc ${availableParallelism()} (${model}), kernel ${release()}, Node ${process.version}`,
+      `- Noise: load average ${load(this.#load)} at start, ${load(loadavg())} at end; whole machine ${fmt(this.busyPercent(), 0)} % busy during the run (this benchmark's own processes included)`,
+      `- fsevd: ${revision()}`,
+      `- Command: ${commandFor(script)}`,
+    ].join('\n');
+  }
 }
 
 /** Replaces (or appends) the section `name` of BENCHMARKS.md; other sections are kept verbatim. */

@@ -7,13 +7,19 @@
 #include <node_api.h>
 
 #include "common.h"
+#include "fanotify.h"
+#include "kmsg.h"
 #include "pollpri.h"
+#include "statfs.h"
 
 static const struct {
   const char *name;
   fsevd_register_fn fn;
 } readers[] = {
     {"pollpri", fsevd_pollpri_register},
+    {"statfs", fsevd_statfs_register},
+    {"fanotify", fsevd_fanotify_register},
+    {"kmsg", fsevd_kmsg_register},
 };
 
 NAPI_MODULE_INIT() {

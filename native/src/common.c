@@ -2,10 +2,13 @@
 #include "common.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <unistd.h>
 
 const char *fsevd_errno_name(int err) {
   switch (err) {
@@ -184,4 +187,40 @@ char *fsevd_get_string(napi_env env, napi_value value, const char *arg_name) {
     return NULL;
   }
   return buf;
+}
+
+int fsevd_start_thread(pthread_t *thread, void *(*main)(void *), void *arg, size_t stack_size,
+                       const char *name) {
+  pthread_attr_t attr;
+  int err = pthread_attr_init(&attr);
+  if (err != 0) return err;
+  (void)pthread_attr_setstacksize(&attr, stack_size); /* default size on failure */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  err = pthread_create(thread, &attr, main, arg);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&attr);
+  if (err == 0) pthread_setname_np(*thread, name);
+  return err;
+}
+
+void fsevd_wake_and_join(int wake_fd, pthread_t thread) {
+  uint64_t one = 1;
+  ssize_t w;
+  do {
+    w = write(wake_fd, &one, sizeof one);
+  } while (w < 0 && errno == EINTR);
+  pthread_join(thread, NULL);
+}
+
+void fsevd_call_reporting(napi_env env, napi_value fn, size_t argc, const napi_value *argv) {
+  napi_value undefined, result, err;
+  if (napi_get_undefined(env, &undefined) != napi_ok) return;
+  if (napi_call_function(env, undefined, fn, argc, argv, &result) == napi_ok) return;
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+      napi_get_and_clear_last_exception(env, &err) == napi_ok) {
+    napi_fatal_exception(env, err);
+  }
 }

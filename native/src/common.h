@@ -7,6 +7,7 @@
 #define FSEVD_NATIVE_COMMON_H
 
 #include <node_api.h>
+#include <pthread.h>
 #include <stddef.h>
 
 /* Each reader exposes one of these; addon.c calls them in order at module init. */
@@ -38,6 +39,28 @@ napi_value fsevd_throw_type_error(napi_env env, const char *message);
  * NUL byte (which would silently truncate a path). The caller frees the result.
  */
 char *fsevd_get_string(napi_env env, napi_value value, const char *arg_name);
+
+/*
+ * Start a reader thread (any thread: no Node-API use) with a small stack, all
+ * signals blocked in it so they keep going to Node's threads, and `name` as
+ * its thread name (max 15 chars). Returns 0 or the pthread_create error.
+ */
+int fsevd_start_thread(pthread_t *thread, void *(*main)(void *), void *arg, size_t stack_size,
+                       const char *name);
+
+/*
+ * Ask a reader thread that polls `wake_fd` (an eventfd) to end, and join it.
+ * An eventfd write only fails on counter overflow, which leaves it readable too.
+ */
+void fsevd_wake_and_join(int wake_fd, pthread_t thread);
+
+/*
+ * Call a JS callback from a threadsafe function's call_js: an exception it
+ * throws is reported as an uncaught exception instead of being swallowed by
+ * Node-API with a DEP0168 warning. Nothing happens when the env can no longer
+ * run JS (a terminating worker).
+ */
+void fsevd_call_reporting(napi_env env, napi_value fn, size_t argc, const napi_value *argv);
 
 /* Evaluate a napi_status-returning call; on failure throw and return NULL. */
 #define FSEVD_NAPI_CALL(env, call)                                             \

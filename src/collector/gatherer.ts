@@ -9,6 +9,7 @@
 import { eventSpec } from './events.ts';
 import type { FsEvent, MountEntry, MountIdentity, MountRef, MountTableView, Observation } from './types.ts';
 import { identityOf } from './mounts/table.ts';
+import { mountsOfNetworkRef, mountsOnLowerDevice } from './mounts/match.ts';
 
 /** An event before the pipeline gives it a sequence number and node name. */
 export type GatheredEvent = Omit<FsEvent, 'seq' | 'node'>;
@@ -57,7 +58,7 @@ export class Gatherer {
     return { event, mountIds: mounts.map((m) => m.mountId) };
   }
 
-  /** All mounts of the superblock a reference names, primary first; empty when unknown. */
+  /** All mounts a reference concerns (its superblock; several for a disk's partitions or a server's exports), primary first; empty when unknown. */
   resolve(ref: MountRef): MountEntry[] {
     if (ref.mountId !== undefined) {
       const entry = this.#mounts.byId(ref.mountId);
@@ -71,12 +72,32 @@ export class Gatherer {
     if (ref.deviceName) {
       const mounts = this.#mounts.byDeviceName(ref.deviceName);
       if (mounts.length > 0) return mounts;
+      // A disk under the mounted partition, or a member of a dm/md device ("I/O error, dev sda").
+      const above = this.#superblocksOf(mountsOnLowerDevice(this.#mounts.all(), ref.deviceName, ref.sector));
+      if (above.length > 0) return above;
+    }
+    if (ref.fstype) {
+      const mounts = this.#superblocksOf(mountsOfNetworkRef(this.#mounts.all(), ref));
+      if (mounts.length > 0) return mounts;
     }
     if (ref.path) {
       const entry = this.#mounts.byPath(ref.path);
       if (entry) return this.#mounts.byDevno(entry.major, entry.minor);
     }
     return [];
+  }
+
+  /** Every mount of the superblocks of `entries`, each superblock's primary first. */
+  #superblocksOf(entries: readonly MountEntry[]): MountEntry[] {
+    const seen = new Set<string>();
+    const out: MountEntry[] = [];
+    for (const entry of entries) {
+      const devno = `${entry.major}:${entry.minor}`;
+      if (seen.has(devno)) continue;
+      seen.add(devno);
+      out.push(...this.#mounts.byDevno(entry.major, entry.minor));
+    }
+    return out;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { EventClass, EventType, Severity } from './events.ts';
+import type { ThresholdConfig } from './thresholds/config.ts';
 
 export type { EventClass, Severity } from './events.ts';
 
@@ -36,6 +37,22 @@ export interface MountEntry {
   kernelName?: string;
   /** Filesystem UUID when the system knows it; set by the mountinfo source. */
   uuid?: string;
+  /**
+   * Block devices beneath the mount's device, from sysfs; set by the mountinfo source: the whole
+   * disk of a partition (with the partition's place on it) and the members of a dm/md device,
+   * recursively. Kernel messages about a disk ("I/O error, dev sda") reach the mounts above it.
+   */
+  lowerDevices?: LowerDevice[];
+}
+
+/** A block device under a mount's device (MountEntry.lowerDevices). */
+export interface LowerDevice {
+  /** Kernel name ("sda", "nvme0n1", "sdb2"). */
+  name: string;
+  /** Where the upper device's data starts on it, in 512-byte sectors (partitions only). */
+  startSector?: number;
+  /** How many sectors of it belong to the upper device (partitions only). */
+  sectors?: number;
 }
 
 /** One difference between two readings of the mount table. */
@@ -81,6 +98,17 @@ export interface MountRef {
   /** A path inside the filesystem (longest-prefix match). */
   path?: string;
   mountId?: number;
+  /**
+   * With deviceName naming a whole disk or a lower device ("sda" under "sda1", a dm member): the
+   * absolute 512-byte sector the message names, to pick the partition that holds it.
+   */
+  sector?: number;
+  /** Network filesystem server as the kernel prints it (NFS "filer01", CIFS "fs01.corp"). */
+  server?: string;
+  /** Name of the filesystem on its servers: Lustre fsname ("scratch"), Ceph cluster fsid. */
+  fsname?: string;
+  /** Limits server/fsname matching to one filesystem family ("nfs" covers nfs and nfs4). */
+  fstype?: string;
 }
 
 /** A raw finding of one source, before the gatherer maps it to mounts. */
@@ -137,6 +165,8 @@ export interface SpaceSample {
   freeBytes: number;
   inodes: number;
   inodesFree: number;
+  /** Fundamental block size (f_frsize): the unit of the proposal's decimal block levels. */
+  blockBytes?: number;
   /** Seconds until availBytes reaches 0 at the current fill rate; absent when not filling. */
   timeToFullSeconds?: number;
 }
@@ -146,7 +176,12 @@ export interface MountState extends MountIdentity {
   root: string;
   mountOptions: string[];
   superOptions: string[];
+  /** Read-only by its options, by an error (readOnlyByError) or because it shut down. */
   readOnly: boolean;
+  /** The kernel made it read-only after an error, even if the mount table still says rw. */
+  readOnlyByError?: boolean;
+  /** The filesystem shut down after an error or on request; all I/O fails until unmounted. */
+  shutdown?: boolean;
   available: boolean;
   /** Since when (ISO) `available` has its current value. */
   availableSince: string;
@@ -156,6 +191,80 @@ export interface MountState extends MountIdentity {
   counters: Partial<Record<EventType, number>>;
   /** Latest statfs figures, when the mount is sampled. */
   space?: SpaceSample;
+  /** While unavailable: transient (may clear by itself) or permanent (needs a remount), why, and who said so. */
+  unavailable?: Unavailability;
+  /** Threshold levels in force and where the filesystem stands, when it has any. */
+  thresholds?: ThresholdStatus;
+  /** The statfs probe of this filesystem, when it is probed. */
+  probe?: ProbeStatus;
+}
+
+/** Why a mount is unavailable (MountState.unavailable, FS_UNAVAILABLE data). */
+export interface Unavailability {
+  kind: 'transient' | 'permanent';
+  /** "probe timeout", "ENOTCONN", "server not responding"... */
+  reason: string;
+  /** Sources that reported it. */
+  sources: string[];
+}
+
+/** Levels of one resource as configured and as resolved against the filesystem's size. */
+export interface ThresholdLevels {
+  /** As written: "10%", "20G", "710000" (available blocks). */
+  l1: string;
+  l2: string;
+  /** In bytes (blocks) or inodes. */
+  l1Value: number;
+  l2Value: number;
+  /** armed: nothing fired; below-l1: THR_LRBELOW fired; below-l2: THR_URBELOW fired. */
+  position: 'armed' | 'below-l1' | 'below-l2';
+}
+
+/** Threshold state of a filesystem. */
+export interface ThresholdStatus {
+  /** "entry": from a configured entry (its path in `entry`); "default": thresholds.defaults. */
+  origin: 'entry' | 'default';
+  entry?: string;
+  blocks?: ThresholdLevels;
+  inodes?: ThresholdLevels;
+  /** The kernel's /sys/fs/events/config evaluates the block levels; fsevd does not. */
+  kernel?: boolean;
+}
+
+/** How the statfs probe of a filesystem is doing. */
+export interface ProbeStatus {
+  /** local, network or fuse (pseudo filesystems are not probed). */
+  class: string;
+  /** Current sampling interval (adaptive), ms. */
+  intervalMs: number;
+  timeoutMs: number;
+  /** ISO time of the last answer. */
+  lastAnswer?: string;
+  /** ISO time the call still waiting for an answer started. */
+  pendingSince?: string;
+  /** Calls that exceeded timeoutMs since the daemon started. */
+  timeouts: number;
+  /** The last error of the probe (errno name), when it failed. */
+  lastError?: string;
+  /** Transitions were suppressed because the mount flapped; the next FS_AVAILABLE waits for it to settle. */
+  flapping?: boolean;
+}
+
+/** Sampling results per filesystem (superblock), kept outside the event stream. */
+export interface SpaceRecord {
+  space?: SpaceSample;
+  thresholds?: ThresholdStatus;
+  probe?: ProbeStatus;
+}
+
+/**
+ * Where the statfs source leaves its results and the pipeline reads them for the mount state. The
+ * source registers a reader per filesystem once; records are built only when someone asks.
+ */
+export interface SpaceStore {
+  get(major: number, minor: number): SpaceRecord | undefined;
+  set(major: number, minor: number, read: () => SpaceRecord): void;
+  delete(major: number, minor: number): void;
 }
 
 /** What a source says about itself; served by GET /api/v1/sources. */
@@ -227,6 +336,19 @@ export interface MountTableWriter extends MountTableView {
 /** Daemon-owned state handed to source factories. */
 export interface SharedState {
   mountTable: MountTableWriter;
+  /** Latest statfs results per filesystem (written by the statfs source); absent in bare tests. */
+  space?: SpaceStore;
+  /** The threshold configuration in force (read by the statfs source); absent in bare tests. */
+  thresholds?: ThresholdConfigView;
+}
+
+/** Read access to the threshold configuration (collector/thresholds/store.ts implements it). */
+export interface ThresholdConfigView {
+  current(): ThresholdConfig;
+  /** Calls `listener` after each applied change; returns the unsubscribe function. */
+  onChange(listener: (config: ThresholdConfig) => void): () => void;
+  /** True when the kernel's /sys/fs/events/config accepted the block levels of this entry. */
+  kernelManaged(entryMount: string): boolean;
 }
 
 /** Builds a source from its config section. */

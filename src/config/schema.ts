@@ -6,6 +6,9 @@
  */
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
 import { sources } from '../collector/sources/registry.ts';
+import { configSchema as correlationConfigSchema } from '../collector/pipeline/correlate.ts';
+import { apiConfigSchema } from '../api/config.ts';
+import { thresholdsConfigSchema } from '../collector/thresholds/schema.ts';
 
 /** Log levels pino understands. */
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -37,6 +40,9 @@ export const configSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     sources: sourcesSchema(),
+    correlation: Type.Object(correlationConfigSchema.properties, { additionalProperties: false, default: {}, description: 'How reports of one fault are folded into events (see README "Correlation").' }),
+    api: apiConfigSchema,
+    thresholds: thresholdsConfigSchema,
   },
   { additionalProperties: false },
 );

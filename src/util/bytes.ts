@@ -5,23 +5,29 @@
  * "surrogateescape"), which JSON carries as "\udcXX" and which encodes back to the same bytes.
  */
 
+import { isUtf8 } from 'node:buffer';
+
 const SURROGATE_BASE = 0xdc00;
 
 /** Decodes bytes to a string, escaping bytes that are not valid UTF-8. */
 export function decodeBytes(bytes: Uint8Array): string {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Nearly every path is valid UTF-8: one native decode, no per-byte work.
+  if (isUtf8(view)) return view.toString('utf8');
   let out = '';
+  let runStart = 0;
   let i = 0;
-  while (i < bytes.length) {
-    const length = utf8SequenceLength(bytes, i);
-    if (length === 0) {
-      out += String.fromCharCode(SURROGATE_BASE + bytes[i]!);
-      i += 1;
-    } else {
-      out += Buffer.from(bytes.subarray(i, i + length)).toString('utf8');
+  while (i < view.length) {
+    const length = utf8SequenceLength(view, i);
+    if (length > 0) {
       i += length;
+      continue;
     }
+    out += view.toString('utf8', runStart, i) + String.fromCharCode(SURROGATE_BASE + view[i]!);
+    i += 1;
+    runStart = i;
   }
-  return out;
+  return out + view.toString('utf8', runStart, i);
 }
 
 /** Encodes a string from decodeBytes back to the original bytes. */

@@ -33,6 +33,7 @@ const PINNED: Record<string, number> = {
   REMOUNT: 26,
   DEVICE_REMOVED: 27,
   EVENTS_LOST: 28,
+  FS_WARNING: 29,
 };
 
 test('every pinned event type keeps its code', () => {

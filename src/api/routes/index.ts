@@ -5,8 +5,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { events } from './events.ts';
 import { health } from './health.ts';
+import { metrics } from './metrics.ts';
 import { mounts } from './mounts.ts';
 import { sources } from './sources.ts';
+import { stream } from './stream.ts';
+import { thresholds } from './thresholds.ts';
 
 /** The registered route plugins. */
-export const routes = { health, mounts, events, sources } satisfies Record<string, FastifyPluginAsync>;
+export const routes = { health, mounts, events, sources, metrics, stream, thresholds } satisfies Record<string, FastifyPluginAsync>;

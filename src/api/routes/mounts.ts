@@ -11,11 +11,13 @@ import { errorSchema, mountStateSchema } from '../schemas/event.ts';
 /** The mount routes. */
 export const mounts: FastifyPluginAsync = async (app) => {
   app.get('/api/v1/mounts', {
-    schema: { response: { 200: Type.Object({ node: Type.String(), mounts: Type.Array(mountStateSchema) }) } },
+    schema: { summary: 'Every mount and its health', tags: ['mounts'], response: { 200: Type.Object({ node: Type.String(), mounts: Type.Array(mountStateSchema) }) } },
   }, async () => ({ node: app.fsevd.node, mounts: app.fsevd.mounts() }));
 
   app.get<{ Params: { mountId: number } }>('/api/v1/mounts/:mountId', {
     schema: {
+      summary: 'One mount, by kernel mount id',
+      tags: ['mounts'],
       params: Type.Object({ mountId: Type.Integer({ minimum: 0 }) }),
       response: { 200: mountStateSchema, 404: errorSchema },
     },

@@ -9,6 +9,6 @@ import { sourceHealthSchema } from '../schemas/event.ts';
 /** The sources route. */
 export const sources: FastifyPluginAsync = async (app) => {
   app.get('/api/v1/sources', {
-    schema: { response: { 200: Type.Object({ sources: Type.Array(sourceHealthSchema) }) } },
+    schema: { summary: 'Health of every source', tags: ['sources'], response: { 200: Type.Object({ sources: Type.Array(sourceHealthSchema) }) } },
   }, async () => ({ sources: app.fsevd.sources() }));
 };

@@ -5,6 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { eventTypes } from '../../collector/events.ts';
+import { probeStatusSchema, spaceSampleSchema, thresholdStatusSchema, unavailabilitySchema } from './space.ts';
 
 const identity = {
   mountpoint: Type.Optional(Type.String()),
@@ -45,11 +46,17 @@ export const mountStateSchema = Type.Object({
   mountOptions: Type.Array(Type.String()),
   superOptions: Type.Array(Type.String()),
   readOnly: Type.Boolean(),
+  readOnlyByError: Type.Optional(Type.Boolean({ description: 'The kernel made it read-only after an error (ERR_REMOUNT_RO), even if the mount table still says rw.' })),
+  shutdown: Type.Optional(Type.Boolean({ description: 'The filesystem shut down (FS_SHUTDOWN); all I/O fails until it is unmounted.' })),
   available: Type.Boolean(),
   availableSince: Type.String(),
   lastError: Type.Optional(Type.Object({ time: Type.String(), type: Type.String(), seq: Type.Integer(), errno: Type.Optional(Type.Integer()) })),
   lastEventTime: Type.Optional(Type.String()),
   counters: Type.Record(Type.String(), Type.Integer()),
+  unavailable: Type.Optional(unavailabilitySchema),
+  space: Type.Optional(spaceSampleSchema),
+  thresholds: Type.Optional(thresholdStatusSchema),
+  probe: Type.Optional(probeStatusSchema),
 });
 
 /** Health of one source. */

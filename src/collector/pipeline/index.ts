@@ -1,15 +1,18 @@
 /**
  * @module collector/pipeline
- * The one ordered stream of a node. Every observation is gathered (mount identity), given the next
- * sequence number, applied to the per-mount health, appended to the journal, and only then
+ * The one ordered stream of a node. Every observation is gathered (mount identity), folded with
+ * other reports of the same fault when correlation is on (correlate.ts), given the next sequence
+ * number, applied to the per-mount health, appended to the journal, and only then
  * published to subscribers, so nothing a subscriber saw can be missing after a crash. Events are
  * written in batches: everything accepted in one turn of the event loop is one journal write.
  */
 import type { Logger } from 'pino';
 import type { Journal } from '../journal/index.ts';
 import type { Gatherer } from '../gatherer.ts';
-import type { FsEvent, MountState, MountTableView, Observation } from '../types.ts';
-import { applyEvent, initialHealth, mountState, type MountHealth } from './mount-health.ts';
+import type { FsEvent, MountState, MountTableView, Observation, SpaceStore } from '../types.ts';
+import { applyEvent, initialHealth, isRepeat, mountState, type MountHealth } from './mount-health.ts';
+import { Correlator, type CorrelationConfig } from './correlate.ts';
+import type { Gathered } from '../gatherer.ts';
 
 /** What the pipeline needs. */
 export interface PipelineOptions {
@@ -21,6 +24,10 @@ export interface PipelineOptions {
   /** Log one info line per event (changeable with setLogEvents). */
   logEvents: boolean;
   now: () => number;
+  /** Latest statfs results per filesystem, merged into the mount state (absent: none). */
+  space?: SpaceStore;
+  /** Fold one fault reported by several sources or many times into few events (absent: never). */
+  correlation?: CorrelationConfig;
 }
 
 /** Receives each published batch, in sequence order; must not block. */
@@ -38,9 +45,12 @@ export class Pipeline {
   #journalErrors = 0;
   #closed = false;
   #logEvents: boolean;
+  readonly #correlator: Correlator | undefined;
+  #correlationTimer: NodeJS.Timeout | undefined;
 
   constructor(options: PipelineOptions) {
     this.#options = options;
+    if (options.correlation) this.#correlator = new Correlator(options.correlation, (item) => this.#sequence(item));
     this.#logEvents = options.logEvents;
     this.#nextSeq = options.journal.lastSeq + 1;
     this.#startedAt = new Date(options.now()).toISOString();
@@ -54,6 +64,20 @@ export class Pipeline {
   accept(obs: Observation): void {
     if (this.#closed) return;
     const { event: gathered, mountIds } = this.#options.gatherer.gather(obs);
+    // Two sources seeing one outage (kernel log and statfs probe) make one transition, not two.
+    if (mountIds.length > 0 && mountIds.every((id) => isRepeat(this.#healthOf(id), obs.type, obs.data, obs.source))) return;
+    if (!this.#correlator) return void this.#sequence({ event: gathered, mountIds });
+    this.#correlator.offer({ event: gathered, mountIds }, this.#options.now());
+    this.#scheduleCorrelation();
+  }
+
+  /** Changes the correlation windows (config reload); faults already open keep their start. */
+  setCorrelation(config: CorrelationConfig): void {
+    this.#correlator?.setConfig(config);
+  }
+
+  /** Gives a gathered event its seq, applies it to the mounts' health and queues it for the journal. */
+  #sequence({ event: gathered, mountIds }: Gathered): number {
     const event: FsEvent = { seq: this.#nextSeq++, node: this.#options.node, ...gathered };
     // A UMOUNT concerns a mount already gone from the table; it has no health left to update.
     for (const id of mountIds) if (this.#options.mounts.byId(id)) applyEvent(this.#healthOf(id), event);
@@ -62,6 +86,19 @@ export class Pipeline {
       this.#flushScheduled = true;
       setImmediate(() => this.flush());
     }
+    return event.seq;
+  }
+
+  /** One timer for the correlator's next held event or follow-up. */
+  #scheduleCorrelation(): void {
+    clearTimeout(this.#correlationTimer);
+    const due = this.#correlator?.nextDue;
+    if (due === undefined || this.#closed) return;
+    this.#correlationTimer = setTimeout(() => {
+      this.#correlator!.due(this.#options.now());
+      this.#scheduleCorrelation();
+    }, Math.max(0, due - this.#options.now()));
+    this.#correlationTimer.unref();
   }
 
   /** Journals and publishes everything pending now. */
@@ -77,7 +114,6 @@ export class Pipeline {
       this.#journalErrors += batch.length;
       this.#options.log.error({ err, events: batch.length }, 'Journal write failed; events published but not stored');
     }
-    if (this.#logEvents) for (const event of batch) this.#logEvent(event);
     for (const listener of this.#listeners) {
       try {
         listener(batch);
@@ -85,6 +121,8 @@ export class Pipeline {
         this.#options.log.error({ err }, 'Event listener failed');
       }
     }
+    // Logged after the listeners: subscribers should not wait for the log's serialisation.
+    if (this.#logEvents) for (const event of batch) this.#logEvent(event);
   }
 
   /** Subscribes to published batches; returns the unsubscribe function. */
@@ -110,18 +148,21 @@ export class Pipeline {
 
   /** Current state of every mount, in mount-table order. */
   mountStates(): MountState[] {
-    return this.#options.mounts.all().map((entry) => mountState(entry, this.#healthOf(entry.mountId)));
+    return this.#options.mounts.all().map((entry) => mountState(entry, this.#healthOf(entry.mountId), this.#options.space?.get(entry.major, entry.minor)));
   }
 
   /** Current state of one mount. */
   mountStateById(mountId: number): MountState | undefined {
     const entry = this.#options.mounts.byId(mountId);
-    return entry ? mountState(entry, this.#healthOf(mountId)) : undefined;
+    return entry ? mountState(entry, this.#healthOf(mountId), this.#options.space?.get(entry.major, entry.minor)) : undefined;
   }
 
   /** Flushes what is pending and refuses further input; idempotent. */
   close(): void {
     if (this.#closed) return;
+    // Held and folded reports are published, not dropped, before the last flush.
+    clearTimeout(this.#correlationTimer);
+    this.#correlator?.drain();
     this.flush();
     this.#closed = true;
     this.#listeners.clear();

@@ -7,6 +7,10 @@
 import type { TObject } from '@sinclair/typebox';
 import type { SourceFactory } from '../types.ts';
 import * as mountinfo from './mountinfo/index.ts';
+import * as fanotify from './fanotify/index.ts';
+import * as sysfs from './sysfs/index.ts';
+import * as kmsg from './kmsg/index.ts';
+import * as statfs from './statfs/index.ts';
 
 /** What each source module exports. */
 export interface SourceModule {
@@ -17,6 +21,10 @@ export interface SourceModule {
 /** The registered sources. */
 export const sources = {
   mountinfo,
+  fanotify,
+  sysfs,
+  kmsg,
+  statfs,
 } satisfies Record<string, SourceModule>;
 
 /** A registered source name. */

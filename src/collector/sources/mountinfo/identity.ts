@@ -1,18 +1,20 @@
 /**
  * @module collector/sources/mountinfo/identity
  * Adds what mountinfo lacks to newly seen mounts: the kernel name of the block device (kernel
- * messages say "loop0", mountinfo says "/dev/loop0" or a by-uuid path) and the filesystem UUID
- * where the system records it. Only sysfs and /dev symlinks are read, never the filesystem
- * itself, so a hung mount cannot block this.
+ * messages say "loop0", mountinfo says "/dev/loop0" or a by-uuid path), the filesystem UUID
+ * where the system records it, and the block devices beneath it (lower-devices.ts). Only sysfs
+ * and /dev symlinks are read, never the filesystem itself, so a hung mount cannot block this.
  */
 import { readdir, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { MountEntry, SourcePaths } from '../../types.ts';
+import type { LowerDevice, MountEntry, SourcePaths } from '../../types.ts';
+import { lowerDevices } from './lower-devices.ts';
 
 /** Caches sysfs answers per device number; identity does not change while a device exists. */
 export class IdentityResolver {
   readonly #paths: SourcePaths;
   #kernelNames = new Map<string, string | null>();
+  #lowerDevices = new Map<string, LowerDevice[]>();
 
   constructor(paths: SourcePaths) {
     this.#paths = paths;
@@ -29,12 +31,24 @@ export class IdentityResolver {
       const name = await this.#kernelName(devno);
       if (name) {
         entry.kernelName = name;
+        const lower = await this.#lower(devno, name);
+        if (lower.length > 0) entry.lowerDevices = lower;
         const uuid = uuids.get(name);
         if (uuid) entry.uuid = uuid;
       }
     }
     // Forget devices that went away so the cache stays bounded by the live mounts.
     for (const devno of this.#kernelNames.keys()) if (!live.has(devno)) this.#kernelNames.delete(devno);
+    for (const devno of this.#lowerDevices.keys()) if (!live.has(devno)) this.#lowerDevices.delete(devno);
+  }
+
+  async #lower(devno: string, name: string): Promise<LowerDevice[]> {
+    let lower = this.#lowerDevices.get(devno);
+    if (!lower) {
+      lower = await lowerDevices(this.#paths.sys, name);
+      this.#lowerDevices.set(devno, lower);
+    }
+    return lower;
   }
 
   async #kernelName(devno: string): Promise<string | null> {

@@ -1,0 +1,56 @@
+/**
+ * The prober's rules over a scripted pool (the real one is exercised by
+ * test/kernel/fuse-server-stopped-is-unavailable.test.ts): one call per filesystem, none while a
+ * call is out, a deadline reported once with the thread abandoned, late answers delivered.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Prober } from '../../../../src/collector/sources/statfs/prober.ts';
+import type { StatfsPool } from '../../../../src/native/binding.ts';
+
+function scripted() {
+  const submitted: Array<[number, string]> = [];
+  const abandoned: number[] = [];
+  let deliver: (id: number, errno: number, values: number[] | undefined) => void = () => undefined;
+  let queued = new Set<number>();
+  const pool: StatfsPool = {
+    submit: (id, path) => (submitted.push([id, path]), true),
+    abandon: (id) => (queued.has(id) ? false : (abandoned.push(id), true)),
+    stats: () => ({ threads: 1, busy: 0, queued: 0, abandoned: abandoned.length, abandonedTotal: abandoned.length }),
+    close: () => undefined,
+  };
+  const events: string[] = [];
+  const prober = new Prober((onResult) => ((deliver = onResult), pool), {
+    answer: (key, errno, _values, late) => events.push(`answer ${key} ${errno}${late ? ' late' : ''}`),
+    timeout: (key) => events.push(`timeout ${key}`),
+  });
+  return { prober, submitted, abandoned, events, deliver: (id: number, errno = 0) => deliver(id, errno, errno ? undefined : [0]), setQueued: (ids: number[]) => (queued = new Set(ids)) };
+}
+
+test('one call per filesystem; a timed-out call blocks new ones until it returns, then answers late', () => {
+  const { prober, submitted, abandoned, events, deliver } = scripted();
+  assert.equal(prober.submit('a', '/a', 100, 0), true);
+  assert.equal(prober.submit('a', '/a', 100, 10), false, 'still out');
+  assert.equal(prober.submit('b', '/b', 100, 10), true);
+  assert.equal(prober.sweep(50), 100);
+  deliver(2);
+  assert.equal(prober.sweep(150), Infinity);
+  assert.deepEqual(abandoned, [1]);
+  assert.equal(prober.sweep(500), Infinity, 'reported once');
+  assert.equal(prober.submit('a', '/a', 100, 600), false, 'no new call to a hung filesystem');
+  assert.equal(prober.stats().hung, 1);
+  deliver(1, 107);
+  assert.equal(prober.submit('a', '/a', 100, 700), true);
+  assert.deepEqual(events, ['answer b 0', 'timeout a', 'answer a 107 late']);
+  assert.deepEqual(submitted.map(([, path]) => path), ['/a', '/b', '/a']);
+});
+
+test('a call still queued behind others is given more time, not reported', () => {
+  const { prober, events, setQueued } = scripted();
+  prober.submit('a', '/a', 100, 0);
+  setQueued([1]);
+  assert.equal(prober.sweep(100), 200);
+  setQueued([]);
+  prober.sweep(200);
+  assert.deepEqual(events, ['timeout a']);
+});
