@@ -31,7 +31,10 @@ async function mountBtrfs(t: TestContext, device: string, mountpoint: string): P
 }
 
 /** Reads the file in a new process after dropping its cached pages; true when the read failed. */
-async function coldRead(file: string): Promise<boolean> {
+async function coldRead(file: string, attempt = 0): Promise<boolean> {
+  // raid1 chooses the mirror by pid parity and every attempt spawns the same number of processes:
+  // one extra process on odd attempts flips the parity, so both mirrors get read.
+  if (attempt % 2 === 1) await run('true', []);
   await run('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
   return run('cat', [file]).then(() => false, () => true);
 }
@@ -42,10 +45,13 @@ async function coldRead(file: string): Promise<boolean> {
  * expected line adds rather than for the line's own pattern.
  */
 async function checksumEvents(daemon: DaemonProcess, mountpoint: string, since: number, type: string, key: string, value: unknown): Promise<FsEvent[]> {
+  let found: FsEvent[] = [];
   return waitFor(`${type} with ${key}=${String(value)}`, async () => {
-    const found = await eventsOf(daemon, mountpoint, CHECKSUM, since);
+    found = await eventsOf(daemon, mountpoint, CHECKSUM, since);
     return found.some((e) => e.type === type && e.data[key] === value) ? found : undefined;
-  }, 15_000);
+  }, 15_000).catch((err: Error) => {
+    throw new Error(`${err.message}; checksum events seen: ${JSON.stringify(found.map((e) => ({ type: e.type, sources: e.sources, data: e.data })))}`);
+  });
 }
 
 async function setup(t: TestContext) {
@@ -80,7 +86,7 @@ test('btrfs raid1: a damaged copy read back or scrubbed is CORRECTED_CHECKSUM_ER
 
   // raid1 picks the mirror by the reader's pid: read in new processes until one hits the bad copy.
   for (let i = 0; i < 30 && !(await eventsOf(daemon, mountpoint, CHECKSUM, start)).length; i++) {
-    assert.equal(await coldRead(file), false, 'raid1 repairs the read: the reader never sees an error');
+    assert.equal(await coldRead(file, i), false, 'raid1 repairs the read: the reader never sees an error');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const read = await checksumEvents(daemon, mountpoint, start, 'CORRECTED_CHECKSUM_ERROR', 'offset', 5 * 4096);

@@ -6,9 +6,12 @@
  * drains; meanwhile its subscriptions' bounded queues fill and overflow into `lost` notices, so it
  * costs the daemon bounded memory and never slows anyone else.
  */
+import type { FastifyBaseLogger } from 'fastify';
+import type { FsEvent } from '../../collector/types.ts';
+import type { ApiConfig } from '../config.ts';
 import type { SubscriberTransport } from '../metrics/index.ts';
-import type { Hub } from './hub.ts';
-import type { QueueItem, Subscription, SubscriptionOwner } from './subscription.ts';
+import type { Format } from './protocol.ts';
+import type { History, QueueItem, Subscription, SubscriptionOwner } from './subscription.ts';
 
 /**
  * Bytes a connection may have waiting in Node's socket buffer before it counts as not keeping up.
@@ -25,6 +28,25 @@ export interface StreamSink {
   write(messages: readonly string[]): void;
 }
 
+/** What connections need of the fan-out that owns them (the Hub; declared here so neither imports the other). */
+export interface ConnectionHost {
+  readonly log: FastifyBaseLogger;
+  /** The journal, for replays. */
+  readonly history: History;
+  /** The api settings in force. */
+  readonly settings: ApiConfig;
+  /** Facts for the `hello` message. */
+  readonly identity: { node: string; version: string; lastSeq: number };
+  /** Flushes the connection right after the current batch or callback. */
+  schedule(connection: Connection): void;
+  /** Forgets a closed connection. */
+  remove(connection: Connection): void;
+  /** Counts one event dropped for a subscriber that did not keep up. */
+  countDropped(transport: SubscriberTransport): void;
+  /** The JSON text of an event in a format (computed once per flush). */
+  serialize(event: FsEvent, format: Format): string;
+}
+
 /** A client connection carrying one or more subscriptions. */
 export abstract class Connection implements SubscriptionOwner {
   /** Subscriptions by the client's id. */
@@ -33,12 +55,12 @@ export abstract class Connection implements SubscriptionOwner {
   due = false;
   /** Which transport this is, for /metrics. */
   abstract readonly transport: SubscriberTransport;
-  protected readonly hub: Hub;
+  protected readonly hub: ConnectionHost;
   protected abstract readonly sink: StreamSink;
   #waiters: Array<() => void> = [];
   #ended = false;
 
-  constructor(hub: Hub) {
+  constructor(hub: ConnectionHost) {
     this.hub = hub;
   }
 

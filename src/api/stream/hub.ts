@@ -11,9 +11,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { FsEvent } from '../../collector/types.ts';
 import { FsevdError } from '../../errors.ts';
 import { toCloudEvent } from '../cloudevents.ts';
+import type { ApiConfig } from '../config.ts';
 import type { ApiContext } from '../context.ts';
 import type { SubscriberStats, SubscriberTransport } from '../metrics/index.ts';
-import type { Connection } from './connection.ts';
+import type { Connection, ConnectionHost } from './connection.ts';
 import type { Format } from './protocol.ts';
 import type { History } from './subscription.ts';
 
@@ -21,7 +22,7 @@ import type { History } from './subscription.ts';
 export const CLOSE_GOING_AWAY = 1001;
 
 /** The stream fan-out of one server. */
-export class Hub {
+export class Hub implements ConnectionHost {
   readonly log: FastifyBaseLogger;
   readonly #context: ApiContext;
   readonly #connections = new Set<Connection>();
@@ -111,7 +112,7 @@ export class Hub {
   }
 
   /** Settings in force (re-read on use so a reload applies). */
-  get settings() {
+  get settings(): ApiConfig {
     return this.#context.apiConfig();
   }
 

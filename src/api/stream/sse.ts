@@ -7,8 +7,7 @@
  * behind for two heartbeats is dropped: SSE has no pong to tell a dead peer from a slow one.
  */
 import type { ServerResponse } from 'node:http';
-import { Connection, type StreamSink } from './connection.ts';
-import type { Hub } from './hub.ts';
+import { Connection, type ConnectionHost, type StreamSink } from './connection.ts';
 import { serverMessage } from './protocol.ts';
 import type { QueueItem, Subscription } from './subscription.ts';
 
@@ -26,7 +25,7 @@ export class SseConnection extends Connection {
   #wroteSinceBeat = false;
   #beatsBehind = 0;
 
-  constructor(hub: Hub, response: ServerResponse) {
+  constructor(hub: ConnectionHost, response: ServerResponse) {
     super(hub);
     this.#response = response;
     this.sink = {

@@ -10,9 +10,8 @@ import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { errorBody } from '../error-handler.ts';
 import type { RateLimiter } from '../rate-limit.ts';
-import { Connection, type StreamSink } from './connection.ts';
+import { Connection, type ConnectionHost, type StreamSink } from './connection.ts';
 import { compileFilter } from './filter.ts';
-import type { Hub } from './hub.ts';
 import { DEFAULT_BUFFER, parseClientMessage, PROTOCOL_VERSION, serverMessage, type ClientMessage } from './protocol.ts';
 import { Subscription, type QueueItem } from './subscription.ts';
 
@@ -34,7 +33,7 @@ export class WebSocketConnection extends Connection {
   readonly #limiter: RateLimiter;
   #awaitingPong = false;
 
-  constructor(hub: Hub, ws: WebSocket, socket: Duplex, address: string, limiter: RateLimiter) {
+  constructor(hub: ConnectionHost, ws: WebSocket, socket: Duplex, address: string, limiter: RateLimiter) {
     super(hub);
     this.#ws = ws;
     this.#address = address;
