@@ -1,10 +1,10 @@
 /**
- * Runs every foundation benchmark, one after the other, each in its own process (so each cleans
- * up after itself even if another fails): bench/startup.ts, bench/idle-cpu.ts (root),
- * bench/mount-latency.ts (root). Each writes its own section of BENCHMARKS.md. Benchmarks that need
- * root are skipped, with a note, when not running as root. Exit status 1 if any benchmark failed.
+ * Runs the benchmarks listed in BENCHMARKS below (all, or those named), one after the other, each
+ * in its own process (so each cleans up after itself even if another fails). Each writes its own
+ * section of BENCHMARKS.md. Benchmarks that need root are skipped, with a note, when not root.
+ * Exit status 1 if any benchmark failed.
  *
- * Run: node --import tsx bench/run.ts [name …]     (npm run bench; names: startup idle-cpu mount-latency metrics-scrape fanotify-latency ws-fanout)
+ * Run: node --import tsx bench/run.ts [name …]     (npm run bench)
  *      FSEVD_BENCH_QUICK=1 node --import tsx bench/run.ts     (short runs, to check the scripts)
  */
 import { spawn } from 'node:child_process';

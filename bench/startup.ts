@@ -167,9 +167,9 @@ await main(async () => {
       ],
     ),
     '',
-    `fsevd's start-up phases (median ms from spawn, from the \`time\` of its own log lines, ms resolution): imports + config + journal open → "Journal opened" at ${fmt(opened.median, 0)} ms [${fmt(opened.min, 0)}–${fmt(opened.max, 0)}]; mountinfo source up at ${fmt(sourceUp.median, 0)} ms (+${fmt(sourceUp.median - opened.median, 0)}); API built and listening → "fsevd ready" at ${fmt(readyLog.median, 0)} ms (+${fmt(readyLog.median - sourceUp.median, 0)}); the line reaches the parent at ${fmt(f.ready, 0)} ms. Of fsevd's ${fmt(f.ready, 0)} ms, the bare skeleton accounts for ${fmt(n.ready, 0)} ms and the tsx loader for about ${fmt(t.ready - n.ready, 0)} ms more.`,
+    `fsevd's start-up phases (median ms from spawn, from the \`time\` of its own log lines, ms resolution): imports + config + journal open → "Journal opened" at ${fmt(opened.median, 0)} ms [${fmt(opened.min, 0)}–${fmt(opened.max, 0)}]; mountinfo source up at ${fmt(sourceUp.median, 0)} ms (+${fmt(sourceUp.median - opened.median, 0)}); API built and listening → "fsevd ready" at ${fmt(readyLog.median, 0)} ms (+${fmt(readyLog.median - sourceUp.median, 0)}); the line reaches the parent at ${fmt(f.ready, 0)} ms. Of fsevd's ${fmt(f.ready, 0)} ms, the bare skeleton accounts for ${fmt(n.ready, 0)} ms. bin/fsevd.js starts the compiled dist/ when it is at least as new as src/ (as after npm install), otherwise the sources through tsx, which costs about ${fmt(t.ready - n.ready, 0)} ms more.`,
     '',
-    `Where the import time goes (bench/baseline/import-probe.mjs: fsevd's runtime dependencies imported one after the other in a fresh process, then fsevd's own modules; the bare baseline imports fastify, ws and prom-client instead — fsevd does not use ws or prom-client yet):`,
+    `Where the import time goes (bench/baseline/import-probe.mjs: fsevd's runtime dependencies imported one after the other in a fresh process, then fsevd's own modules; the bare baseline imports fastify, ws and prom-client instead — fsevd uses them too, from its API):`,
     '',
     imports,
   ].join('\n');
