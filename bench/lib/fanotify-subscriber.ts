@@ -13,14 +13,11 @@
  *
  * Run (by the benchmark): node --import tsx bench/lib/fanotify-subscriber.ts daemon|source MOUNTPOINT STATEDIR
  */
-import { pino } from 'pino';
 import { validateConfig } from '../../src/config/load.ts';
 import { Daemon } from '../../src/daemon.ts';
 import { createLogger } from '../../src/log.ts';
-import { MountTable } from '../../src/collector/mounts/table.ts';
-import { RunningSource } from '../../src/collector/running-source.ts';
-import { sources as registry } from '../../src/collector/sources/registry.ts';
 import type { SourceHealth } from '../../src/collector/types.ts';
+import { startBareSources } from './bare-sources.ts';
 
 const [mode, mountpoint, stateDir] = process.argv.slice(2) as ['daemon' | 'source', string, string];
 const config = validateConfig({ listen: '127.0.0.1:0', correlation: { windowMs: 0 } }, { stateDir, node: 'bench' });
@@ -38,27 +35,10 @@ async function start(): Promise<{ fanotify: () => Promise<SourceHealth | undefin
     const fanotify = async () => ((await (await fetch(url)).json()) as { sources: Array<SourceHealth & { name: string }> }).sources.find((s) => s.name === 'fanotify');
     return { fanotify, stop: () => daemon.stop() };
   }
-  const table = new MountTable();
-  const running = (['mountinfo', 'fanotify'] as const).map(
-    (name) =>
-      new RunningSource(registry[name].create(config.sources[name] as never, { mountTable: table }), {
-        log: pino({ level: 'silent' }),
-        paths: { proc: '/proc', sys: '/sys', dev: '/dev', stateDir },
-        mounts: table,
-        now: Date.now,
-        deliver: (obs) => {
-          if (obs.type === 'FS_ERROR' && obs.source === 'fanotify') hit(process.hrtime.bigint());
-        },
-      }),
-  );
-  for (const r of running) await r.start();
-  // Sources keep nothing alive on their own (the daemon's HTTP server does, in the other mode).
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  const stop = async () => {
-    clearInterval(keepAlive);
-    for (const r of running) await r.stop();
-  };
-  return { fanotify: async () => running[1]!.health(), stop };
+  const bare = await startBareSources(['mountinfo', 'fanotify'], config, stateDir, (obs) => {
+    if (obs.type === 'FS_ERROR' && obs.source === 'fanotify') hit(process.hrtime.bigint());
+  });
+  return { fanotify: async () => bare.running[1]!.health(), stop: () => bare.stop() };
 }
 
 const measured = await start();

@@ -11,13 +11,10 @@
  *
  * Run (by the benchmark): node --import tsx bench/lib/kmsg-subscriber.ts daemon|source MOUNTPOINT DEVICE STATEDIR
  */
-import { pino } from 'pino';
 import { validateConfig } from '../../src/config/load.ts';
 import { Daemon } from '../../src/daemon.ts';
 import { createLogger } from '../../src/log.ts';
-import { MountTable } from '../../src/collector/mounts/table.ts';
-import { RunningSource } from '../../src/collector/running-source.ts';
-import { sources as registry } from '../../src/collector/sources/registry.ts';
+import { startBareSources } from './bare-sources.ts';
 
 const [mode, mountpoint, device, stateDir] = process.argv.slice(2) as ['daemon' | 'source', string, string, string];
 const config = validateConfig({ listen: '127.0.0.1:0', correlation: { windowMs: 0 } }, { stateDir, node: 'bench' });
@@ -32,25 +29,10 @@ if (mode === 'daemon') {
   });
   process.once('SIGTERM', () => void daemon.stop().finally(() => process.exit(0)));
 } else {
-  const table = new MountTable();
-  const running = (['mountinfo', 'kmsg'] as const).map(
-    (name) =>
-      new RunningSource(registry[name].create(config.sources[name] as never, { mountTable: table }), {
-        log: pino({ level: 'silent' }),
-        paths: { proc: '/proc', sys: '/sys', dev: '/dev', stateDir },
-        mounts: table,
-        now: Date.now,
-        deliver: (obs) => {
-          if (obs.type === 'FS_SHUTDOWN' && obs.data.pattern === SHUTDOWN_LINE && obs.mount?.deviceName === device) hit(process.hrtime.bigint());
-        },
-      }),
-  );
-  for (const r of running) await r.start();
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  process.once('SIGTERM', () => {
-    clearInterval(keepAlive);
-    void Promise.all(running.map((r) => r.stop())).finally(() => process.exit(0));
+  const bare = await startBareSources(['mountinfo', 'kmsg'], config, stateDir, (obs) => {
+    if (obs.type === 'FS_SHUTDOWN' && obs.data.pattern === SHUTDOWN_LINE && obs.mount?.deviceName === device) hit(process.hrtime.bigint());
   });
+  process.once('SIGTERM', () => void bare.stop().finally(() => process.exit(0)));
 }
 // The backlog of the ring is read before the first live record counts: give it a moment.
 await new Promise((resolve) => setTimeout(resolve, 200));

@@ -1,7 +1,7 @@
 /**
  * @module collector/gatherer
  * Maps each observation to the mount(s) it concerns and adds their identity. An observation that
- * names a superblock (devno, kernel device name, fsid, path) concerns every mount of it (bind
+ * names a superblock (devno, kernel device name, path, sector, server) concerns every mount of it (bind
  * mounts included): the event carries the primary mount's identity and lists the others in
  * `data.alsoMountedAt`, and the state of all of them is updated. An observation that carries a
  * full identity (the mount table's own MOUNT/UMOUNT/REMOUNT) concerns that one mount.
@@ -23,15 +23,9 @@ export interface Gathered {
 /** Resolves observations against the mount table. */
 export class Gatherer {
   readonly #mounts: MountTableView;
-  readonly #fsids = new Map<string, { major: number; minor: number }>();
 
   constructor(mounts: MountTableView) {
     this.#mounts = mounts;
-  }
-
-  /** Records which superblock an fsid belongs to (sources learn it when a mount appears). */
-  registerFsid(fsid: string, devno: { major: number; minor: number }): void {
-    this.#fsids.set(fsid, devno);
   }
 
   /** Builds the event for an observation. */
@@ -64,9 +58,8 @@ export class Gatherer {
       const entry = this.#mounts.byId(ref.mountId);
       if (entry) return this.#mounts.byDevno(entry.major, entry.minor);
     }
-    const devno = ref.devno ?? (ref.fsid ? this.#fsids.get(ref.fsid) : undefined);
-    if (devno) {
-      const mounts = this.#mounts.byDevno(devno.major, devno.minor);
+    if (ref.devno) {
+      const mounts = this.#mounts.byDevno(ref.devno.major, ref.devno.minor);
       if (mounts.length > 0) return mounts;
     }
     if (ref.deviceName) {

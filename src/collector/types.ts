@@ -93,7 +93,7 @@ export interface MountRef {
   devno?: { major: number; minor: number };
   /** Kernel block device name as printed in kernel messages ("loop0", "sda1"). */
   deviceName?: string;
-  /** fanotify/statfs fsid as a hex string. */
+  /** fanotify/statfs fsid as a hex string, for the record: sources that know it map it to `devno` themselves (at mark time), never at event time. */
   fsid?: string;
   /** A path inside the filesystem (longest-prefix match). */
   path?: string;
