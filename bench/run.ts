@@ -25,6 +25,13 @@ const BENCHMARKS = [
   { name: 'kmsg-parse', root: false },
   { name: 'kmsg-flood', root: true },
   { name: 'kmsg-latency', root: true },
+  { name: 'cluster-follow', root: false },
+  { name: 'netlink-decode', root: false },
+  { name: 'netlink-flood', root: true },
+  { name: 'web-page', root: true },
+  { name: 'rules-hook-latency', root: false },
+  { name: 'rules-throughput', root: false },
+  { name: 'rules-storm', root: false },
 ];
 
 const wanted = process.argv.slice(2);

@@ -15,6 +15,8 @@
         'src/fanotify_values.c',
         'src/kmsg.c',
         'src/kmsg_thread.c',
+        'src/privileges.c',
+        'src/netlink.c',
       ],
       'defines': [
         # Node-API 8 is the newest level every Node >= 20 provides; it covers

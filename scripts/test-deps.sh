@@ -17,6 +17,15 @@ prometheus-alertmanager
 prometheus-node-exporter
 xfsprogs
 fdisk
+kmod
+quota
+slurm-wlm
+slurmctld
+slurmd
+slurm-client
+munge
+chromium
+systemd
 "
 missing=""
 for pkg in $PACKAGES; do

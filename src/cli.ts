@@ -10,9 +10,12 @@ import { DEFAULT_LISTEN } from './config/schema.ts';
 import { Daemon } from './daemon.ts';
 import { ConfigError, FsevdError } from './errors.ts';
 import { createLogger } from './log.ts';
+import { restrictChildCapabilities } from './util/capabilities.ts';
 import { monitor } from './commands/monitor.ts';
 import { config } from './commands/config.ts';
 import { parseLog } from './commands/parse-log.ts';
+import { cluster } from './commands/cluster.ts';
+import { rules } from './commands/rules.ts';
 import { version } from './version.ts';
 
 const MAIN_HELP = `fsevd ${version} — filesystem health events for Linux nodes
@@ -25,6 +28,8 @@ Commands:
   monitor    Print events as they happen (filters, --json; resumes after restarts)
   config     Read or change the free-space thresholds ('/srv T 20G 10G', like /sys/fs/events/config)
   parse-log  Print the events a saved kernel log (dmesg, journalctl -k, /dev/kmsg) would yield
+  cluster    Follow every node's fsevd and drain/resume nodes centrally (beside the scheduler)
+  rules      Check a rules file, or show what it would do with an event (dry run)
 
 Options:
   -h, --help     Show help (also: fsevd <command> --help)
@@ -45,6 +50,7 @@ Options (each also settable in the config file under the name in brackets):
                        else $XDG_STATE_HOME/fsevd)
   --log-level LEVEL    fatal|error|warn|info|debug|trace|silent [logLevel] (default info)
   --node NAME          Node name in events [node] (default: the host name)
+  --dry-run            Rule actions only report what they would do [rules.dryRun]
   -h, --help           Show this help
 
 Signals: SIGTERM/SIGINT stop cleanly (journal flushed, sockets closed); SIGHUP reloads the
@@ -68,6 +74,7 @@ const runOptions = {
   'state-dir': { type: 'string' },
   'log-level': { type: 'string' },
   node: { type: 'string' },
+  'dry-run': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -77,7 +84,10 @@ async function run(args: string[]): Promise<void> {
   const overrides: ConfigOverrides = { listen: values.listen, stateDir: values['state-dir'], logLevel: values['log-level'], node: values.node };
   const configFile = values.config;
   const config = await loadConfig(configFile, overrides);
+  if (values['dry-run']) config.rules.dryRun = true;
   const logger = createLogger(config.logLevel);
+  // Before anything can start a program: hooks and scheduler commands get none of the daemon's capabilities.
+  logger.log.info(await restrictChildCapabilities(), 'Privileges');
   const daemon = await Daemon.start({ config, log: logger.log }).catch((err: unknown) => {
     logger.flush();
     throw err;
@@ -118,7 +128,7 @@ async function status(args: string[]): Promise<void> {
   for (const m of mounts ?? []) process.stdout.write(`mount  ${JSON.stringify(m.mountpoint)} ${m.fstype} ${m.device}${m.readOnly ? ' ro' : ''}${m.available ? '' : ' UNAVAILABLE'}\n`);
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { run, status, monitor, config, 'parse-log': parseLog };
+const commands: Record<string, (args: string[]) => Promise<void>> = { run, status, monitor, config, 'parse-log': parseLog, cluster, rules };
 
 /** Entry point. */
 async function main(argv: string[]): Promise<void> {

@@ -20,6 +20,7 @@ import { parseThresholdsSection } from './collector/thresholds/schema.ts';
 import { ThresholdStore } from './collector/thresholds/store.ts';
 import { sources as sourceRegistry, type SourceName } from './collector/sources/registry.ts';
 import { isRefreshable, type FsEvent, type Observation, type SourcePaths } from './collector/types.ts';
+import { DaemonRules } from './rules/daemon-rules.ts';
 import type { Config } from './config/schema.ts';
 import { FsevdError } from './errors.ts';
 import { acquireLock, type Lock } from './util/lock.ts';
@@ -47,6 +48,7 @@ export class Daemon {
   #pipeline!: Pipeline;
   #app!: FastifyInstance;
   #metrics: DaemonMetrics | undefined;
+  #rules: DaemonRules | undefined;
   #lock!: Lock;
   #sources = new Map<SourceName, RunningSource>();
   #paths!: SourcePaths;
@@ -101,6 +103,11 @@ export class Daemon {
     });
     // Before any source starts, so that every published event is counted; a registry per daemon.
     this.#metrics = new DaemonMetrics({ registry: new Registry(), inputs: { ...this.#apiContext(), journalSizeBytes: () => this.#journal.sizeBytes } });
+    // Before the sources, so that the rules see every event.
+    const metrics = this.#metrics;
+    this.#rules = await DaemonRules.start({ config: config.rules, stateDir: config.stateDir, log: this.#log.child({ component: 'rules' }), now: this.#now, sources: () => this.#apiContext().sources(), onRunFinished: (run) => metrics.hookRunFinished(run) });
+    const rules = this.#rules;
+    this.#pipeline.subscribe((batch) => rules.accept(batch));
     // The mount table first: every other source maps what it hears through it.
     for (const name of Object.keys(sourceRegistry) as SourceName[]) await this.#startSource(name);
     this.#app = await buildServer({ ...this.#apiContext(), metrics: this.#metrics }, this.#log);
@@ -143,6 +150,8 @@ export class Daemon {
     this.#pipeline.setLogEvents(next.logEvents);
     this.#pipeline.setCorrelation(next.correlation);
     if (JSON.stringify(next.thresholds) !== JSON.stringify(previous.thresholds)) await this.#thresholds.reload(next.thresholds);
+    // The rules file is read again even when its path is unchanged: SIGHUP is how an edit applies.
+    await this.#rules?.reloadConfig(next.rules);
     for (const name of Object.keys(sourceRegistry) as SourceName[]) {
       if (JSON.stringify(next.sources[name]) === JSON.stringify(previous.sources[name])) continue;
       await this.#sources.get(name)?.stop();
@@ -159,6 +168,7 @@ export class Daemon {
       for (const source of this.#sources.values()) await source.stop();
       this.#metrics?.close();
       this.#pipeline?.close();
+      await this.#rules?.stop();
       await this.#journal?.close();
       await this.#lock?.release();
     })();
@@ -201,6 +211,7 @@ export class Daemon {
       },
       apiConfig: () => this.#config.api,
       thresholds: this.#thresholds,
+      rules: this.#rules,
     };
   }
 }

@@ -9,7 +9,9 @@
 #include "common.h"
 #include "fanotify.h"
 #include "kmsg.h"
+#include "netlink.h"
 #include "pollpri.h"
+#include "privileges.h"
 #include "statfs.h"
 
 static const struct {
@@ -20,6 +22,8 @@ static const struct {
     {"statfs", fsevd_statfs_register},
     {"fanotify", fsevd_fanotify_register},
     {"kmsg", fsevd_kmsg_register},
+    {"privileges", fsevd_privileges_register},
+    {"netlink", fsevd_netlink_register},
 };
 
 NAPI_MODULE_INIT() {

@@ -6,6 +6,7 @@ import type { FsEvent, MountState, Observation, SourceHealth } from '../collecto
 import type { ThresholdStore } from '../collector/thresholds/store.ts';
 import type { ApiConfig } from './config.ts';
 import type { DaemonMetrics } from './metrics/index.ts';
+import type { RulesApi } from '../rules/daemon-rules.ts';
 
 /** Receives each published batch of events, in sequence order; must not block. */
 export type BatchListener = (events: readonly FsEvent[]) => void;
@@ -34,6 +35,8 @@ export interface ApiContext {
   thresholds?: Pick<ThresholdStore, 'document' | 'write'>;
   /** The daemon's metrics (GET /metrics; transports register their subscriber figures here); absent in bare test contexts. */
   metrics?: DaemonMetrics;
+  /** The rules engine (GET /api/v1/rules, POST /api/v1/rules/reload); absent in bare test contexts. */
+  rules?: RulesApi;
 }
 
 declare module 'fastify' {

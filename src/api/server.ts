@@ -13,6 +13,7 @@ import type { ApiConfig } from './config.ts';
 import type { ApiContext } from './context.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { installGuard } from './guard.ts';
+import { lazyCompilers } from './lazy-compilers.ts';
 import { registerOpenApi } from './openapi.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { routes } from './routes/index.ts';
@@ -20,8 +21,14 @@ import { routes } from './routes/index.ts';
 /** Largest request body accepted (bytes); the API takes small JSON documents only. */
 const BODY_LIMIT = 256 * 1024;
 
+/** How to build the server. */
+export interface BuildOptions {
+  /** Compile every route schema before listening (fastify's default) instead of on first use; tests use it to prove all compile. */
+  eagerSchemas?: boolean;
+}
+
 /** Creates the HTTP application. Throws ConfigError / FsevdError STARTUP when TLS files are unusable. */
-export async function buildServer(context: ApiContext, log: Logger): Promise<FastifyInstance> {
+export async function buildServer(context: ApiContext, log: Logger, options: BuildOptions = {}): Promise<FastifyInstance> {
   const https = await tlsOptions(context.apiConfig().tls);
   const app = fastify({
     // pino 10's Logger type is wider than the one fastify declares; the instance itself is compatible.
@@ -29,6 +36,7 @@ export async function buildServer(context: ApiContext, log: Logger): Promise<Fas
     loggerInstance: log.child({ component: 'api' }, { level: log.isLevelEnabled('debug') ? log.level : 'warn' }) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
+    ...(options.eagerSchemas ? {} : { schemaController: { compilersFactory: lazyCompilers() } }),
     ...(https ? { https } : {}),
     // fastify's https overload types the instance as an https server; the API uses only what both share.
   }) as unknown as FastifyInstance;

@@ -9,6 +9,7 @@ import { sources } from '../collector/sources/registry.ts';
 import { configSchema as correlationConfigSchema } from '../collector/pipeline/correlate.ts';
 import { apiConfigSchema } from '../api/config.ts';
 import { thresholdsConfigSchema } from '../collector/thresholds/schema.ts';
+import { rulesConfigSchema } from '../rules/schema.ts';
 
 /** Log levels pino understands. */
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -43,6 +44,7 @@ export const configSchema = Type.Object(
     correlation: Type.Object(correlationConfigSchema.properties, { additionalProperties: false, default: {}, description: 'How reports of one fault are folded into events (see README "Correlation").' }),
     api: apiConfigSchema,
     thresholds: thresholdsConfigSchema,
+    rules: rulesConfigSchema,
   },
   { additionalProperties: false },
 );

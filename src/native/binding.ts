@@ -130,6 +130,24 @@ export interface NativeBinding {
     onMark: (result: FsErrorMarkResult) => void,
     onError: (error: { code: string; errno: number; syscall: string; message: string }) => void,
   ): FsErrorWatcher;
+  /**
+   * Empties the calling thread's ambient and inheritable capability sets, keeping its permitted
+   * and effective sets: programs the JS thread starts afterwards (hooks, scheduler commands) get
+   * no capabilities, while the daemon keeps those it runs with. Absent from older builds (typeof).
+   * @throws Error with Node-style `code` when prctl/capget/capset fail (not expected: lowering needs no privilege).
+   */
+  restrictChildCapabilities?(): void;
+  /**
+   * Finds this process's netlink socket of `protocol` bound to port id `port` (one node-netlink
+   * opened) and sets NETLINK_NO_ENOBUFS on it, returning its descriptor: node-netlink aborts the
+   * process when an overrun makes the socket report ENOBUFS (native/src/netlink.c says how), so
+   * listeners set it before joining a group and count losses with socketDrops(). Absent from
+   * older builds (typeof).
+   * @throws Error with code ENOENT when no such socket is open, or setsockopt's errno.
+   */
+  netlinkNoEnobufs?(protocol: number, port: number): number;
+  /** Messages the kernel dropped for socket `fd` since it opened (SO_MEMINFO SK_MEMINFO_DROPS). */
+  socketDrops?(fd: number): number;
 }
 
 /** Outcome of loadNative(): the binding, or why it is unavailable. */

@@ -48,6 +48,8 @@ export interface ActionResult {
   detail: string;
   /** Only for `failed`: a later attempt may succeed (timeout, connection refused, conflict). */
   retryable?: boolean;
+  /** Only for `failed`: it ran out of time (reported as outcome `timeout` in fsevd_hook_runs_total). */
+  timedOut?: boolean;
 }
 
 /** What the engine gives an action when it creates it. */
@@ -64,6 +66,12 @@ export interface Action {
   run(request: ActionRequest): Promise<ActionResult>;
   /** True when the action has something to do on `undo` (schedulers resume; a plain exec may have no undo command). */
   readonly undoable: boolean;
+  /**
+   * True when running the same request twice is harmless (drivers read the node's state first).
+   * A run cut short by a daemon crash is run again after the restart only when this is true;
+   * otherwise it is reported as interrupted and not repeated. Absent means false.
+   */
+  readonly idempotent?: boolean;
 }
 
 /** What each action module exports (one line per module in actions/registry.ts). */

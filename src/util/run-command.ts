@@ -4,7 +4,7 @@
  * timeout that kills the whole process group, and bounded captured output. Used by the exec
  * action and by every scheduler driver that calls a command-line tool.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 /** How to run a command. */
 export interface RunCommandOptions {
@@ -49,8 +49,15 @@ export function runCommand(options: RunCommandOptions): Promise<RunCommandResult
       resolve({ exitCode: null, signalName: null, timedOut: false, spawnError: 'empty argv', stdout: '', stderr: '', durationMs: 0 });
       return;
     }
-    // detached: the child leads its own process group, so a timeout kills its children too.
-    const child = spawn(program, args, { env: options.env ?? process.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      // detached: the child leads its own process group, so a timeout kills its children too.
+      child = spawn(program, args, { env: options.env ?? process.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (err) {
+      // spawn throws synchronously on arguments it cannot pass (a NUL byte in argv or env).
+      resolve({ exitCode: null, signalName: null, timedOut: false, spawnError: (err as Error).message, stdout: '', stderr: '', durationMs: performance.now() - started });
+      return;
+    }
     const out = { stdout: '', stderr: '' };
     const keep = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       if (out[stream].length < maxBytes) out[stream] += chunk.toString('utf8', 0, Math.min(chunk.length, maxBytes - out[stream].length));

@@ -34,6 +34,7 @@ const PINNED: Record<string, number> = {
   DEVICE_REMOVED: 27,
   EVENTS_LOST: 28,
   FS_WARNING: 29,
+  DEVICE_CHANGED: 30,
 };
 
 test('every pinned event type keeps its code', () => {

@@ -2,8 +2,9 @@
  * @module api/stream/upgrade
  * WebSocket upgrades on the fastify port. fastify does not see upgrade requests, so they get the
  * same checks here, in the same order, with the same JSON error bodies: rate limit (429), token
- * and role `read` (401/403), open-stream limit (503), path (404). Only then does `ws` (noServer,
- * no compression, maxPayload = api.limits.messageBytes) complete the handshake.
+ * (Authorization, or from a browser the subprotocol of bearer-protocol.ts) and role `read`
+ * (401/403), open-stream limit (503), path (404). Only then does `ws` (noServer, no compression,
+ * maxPayload = api.limits.messageBytes) complete the handshake.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { FsevdError } from '../../errors.ts';
 import { errorBody } from '../error-handler.ts';
+import { selectProtocol, upgradeCredentials } from './bearer-protocol.ts';
 import type { Hub } from './hub.ts';
 import { WebSocketConnection } from './websocket.ts';
 
@@ -22,7 +24,7 @@ export function acceptWebSockets(app: FastifyInstance, hub: Hub): void {
   let wss: WebSocketServer | undefined;
   // maxPayload is fixed per WebSocketServer: make a new one when a reload changes the limit.
   const serverFor = (maxPayload: number) => {
-    if (wss?.options.maxPayload !== maxPayload) wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false });
+    if (wss?.options.maxPayload !== maxPayload) wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false, handleProtocols: selectProtocol });
     return wss;
   };
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -32,7 +34,7 @@ export function acceptWebSockets(app: FastifyInstance, hub: Hub): void {
     try {
       const retryAfter = app.fsevdRate.take(address);
       if (retryAfter > 0) throw Object.assign(new FsevdError('FSEVD_E_RATE_LIMITED', `Too many requests from this address (api.limits.requestsPerSecond); retry in ${retryAfter} s`), { retryAfter });
-      app.fsevdAccess.authorize({ headers: request.headers, remoteAddress: address }, 'read');
+      app.fsevdAccess.authorize(upgradeCredentials(request, address), 'read');
       if ((request.url ?? '').split('?')[0] !== STREAM_PATH) throw new FsevdError('FSEVD_E_NOT_FOUND', `No WebSocket endpoint at ${request.url}; streams are at ${STREAM_PATH}`);
       hub.admit();
     } catch (err) {

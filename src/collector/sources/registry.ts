@@ -11,6 +11,9 @@ import * as fanotify from './fanotify/index.ts';
 import * as sysfs from './sysfs/index.ts';
 import * as kmsg from './kmsg/index.ts';
 import * as statfs from './statfs/index.ts';
+import * as fsevent from './fsevent/index.ts';
+import * as quota from './quota/index.ts';
+import * as uevent from './uevent/index.ts';
 
 /** What each source module exports. */
 export interface SourceModule {
@@ -25,6 +28,9 @@ export const sources = {
   sysfs,
   kmsg,
   statfs,
+  fsevent,
+  quota,
+  uevent,
 } satisfies Record<string, SourceModule>;
 
 /** A registered source name. */

@@ -44,13 +44,13 @@ export function create(config: FanotifyConfig, _shared: SharedState): Source {
 
 /** Reason for a fanotify_init failure, per errno. */
 const INIT_ERRORS: Record<string, string> = {
-  EPERM: 'fanotify needs CAP_SYS_ADMIN (run fsevd as root)',
+  EPERM: 'fanotify needs CAP_SYS_ADMIN (run fsevd as root or grant the capability)',
   EINVAL: 'the kernel has no FAN_REPORT_FID (Linux < 5.1)',
   ENOSYS: 'the kernel was built without fanotify',
 };
 
 /** Filesystem marks need CAP_SYS_ADMIN (fanotify_user.c), though fanotify_init alone does not since 5.13. */
-const NEEDS_CAP_SYS_ADMIN = 'fanotify filesystem marks need CAP_SYS_ADMIN (run fsevd as root)';
+const NEEDS_CAP_SYS_ADMIN = 'fanotify filesystem marks need CAP_SYS_ADMIN (run fsevd as root or grant the capability)';
 const CAP_SYS_ADMIN_BIT = 21n;
 
 /** Whether /proc/self/status grants CAP_SYS_ADMIN; undefined when it cannot tell. */

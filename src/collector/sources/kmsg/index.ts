@@ -113,7 +113,9 @@ class KmsgSource implements Source {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       // Missing privilege is not going to fix itself; anything else may (a transient open failure).
-      throw new StartupError(`Cannot read ${path}: ${(err as Error).message}`, { cause: err, retry: code !== 'EACCES' && code !== 'EPERM' && code !== 'ENOENT' });
+      // With kernel.dmesg_restrict=1 reading the kernel log needs CAP_SYSLOG: say which capability.
+      const hint = code === 'EPERM' ? ' (reading the kernel log needs CAP_SYSLOG: run as root or grant the capability)' : '';
+      throw new StartupError(`Cannot read ${path}: ${(err as Error).message}${hint}`, { cause: err, retry: code !== 'EACCES' && code !== 'EPERM' && code !== 'ENOENT' });
     }
   }
 
