@@ -22,6 +22,7 @@ export const errorCodes = {
   FSEVD_E_LIMIT: 'A configured limit (connections, subscriptions per connection) refused the request.',
   FSEVD_E_TOO_LARGE: 'The request body or message is larger than allowed.',
   FSEVD_E_PRECONDITION: 'The resource changed since the client read it (If-Match does not name the current version).',
+  FSEVD_E_CROSS_SITE: 'A web page of another site sent the request: its Origin is foreign (api.allowedOrigins), or a token-less read names a host that is not this machine (DNS rebinding; api.allowedHosts).',
 } as const;
 
 /** A stable error code. */

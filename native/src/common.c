@@ -189,6 +189,51 @@ char *fsevd_get_string(napi_env env, napi_value value, const char *arg_name) {
   return buf;
 }
 
+char *fsevd_get_path(napi_env env, napi_value value, const char *arg_name) {
+  char msg[160];
+  bool is_buffer = false;
+  napi_status s = napi_is_buffer(env, value, &is_buffer);
+  if (s != napi_ok) {
+    fsevd_throw_status(env, s, "napi_is_buffer");
+    return NULL;
+  }
+  char *path = NULL;
+  size_t len = 0;
+  if (is_buffer) {
+    void *bytes = NULL;
+    s = napi_get_buffer_info(env, value, &bytes, &len);
+    if (s != napi_ok) {
+      fsevd_throw_status(env, s, "napi_get_buffer_info");
+      return NULL;
+    }
+    if (memchr(bytes, '\0', len) != NULL) len = 0; /* rejected below with the empty path */
+    path = malloc(len + 1);
+    if (path == NULL) {
+      fsevd_throw_errno(env, ENOMEM, "malloc", NULL);
+      return NULL;
+    }
+    memcpy(path, bytes, len);
+    path[len] = '\0';
+  } else {
+    napi_valuetype type;
+    if (napi_typeof(env, value, &type) != napi_ok || type != napi_string) {
+      snprintf(msg, sizeof msg, "The \"%s\" argument must be a Buffer or a string", arg_name);
+      fsevd_throw_type_error(env, msg);
+      return NULL;
+    }
+    path = fsevd_get_string(env, value, arg_name);
+    if (path == NULL) return NULL;
+    len = strlen(path);
+  }
+  if (len == 0) {
+    free(path);
+    snprintf(msg, sizeof msg, "The \"%s\" argument must be non-empty, without null bytes", arg_name);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", msg);
+    return NULL;
+  }
+  return path;
+}
+
 int fsevd_start_thread(pthread_t *thread, void *(*main)(void *), void *arg, size_t stack_size,
                        const char *name) {
   pthread_attr_t attr;

@@ -41,6 +41,15 @@ napi_value fsevd_throw_type_error(napi_env env, const char *message);
 char *fsevd_get_string(napi_env env, napi_value value, const char *arg_name);
 
 /*
+ * Read a path argument into a malloc'd, NUL-terminated buffer: a Buffer is taken
+ * byte for byte (kernel paths need not be UTF-8; JS strings cannot carry their
+ * undecodable bytes through UTF-8 conversion), a string as UTF-8. Throws
+ * (TypeError) and returns NULL for any other type, an empty path, or a NUL byte
+ * inside it. The caller frees the result.
+ */
+char *fsevd_get_path(napi_env env, napi_value value, const char *arg_name);
+
+/*
  * Start a reader thread (any thread: no Node-API use) with a small stack, all
  * signals blocked in it so they keep going to Node's threads, and `name` as
  * its thread name (max 15 chars). Returns 0 or the pthread_create error.

@@ -263,13 +263,10 @@ static napi_value mark_cb(napi_env env, napi_callback_info info) {
       napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer) {
     return fsevd_throw_type_error(env, "mark(id: number, path: Buffer)");
   }
-  void *bytes = NULL;
-  size_t len = 0;
-  FSEVD_NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &bytes, &len));
-  if (len == 0 || memchr(bytes, '\0', len) != NULL) {
-    return fsevd_throw_type_error(env, "The \"path\" argument must be non-empty, without null bytes");
-  }
-  int err = fan_mark_start(w->core, w->fan_fd, bytes, len, id);
+  char *path = fsevd_get_path(env, argv[1], "path");
+  if (path == NULL) return NULL;
+  int err = fan_mark_start(w->core, w->fan_fd, path, strlen(path), id);
+  free(path);
   if (err != 0) return fsevd_throw_errno(env, err, "pthread_create", NULL);
   return NULL;
 }

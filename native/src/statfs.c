@@ -354,7 +354,7 @@ static bool id_arg(napi_env env, size_t argc, napi_value *argv, uint32_t *id) {
   return true;
 }
 
-/* submit(id: number, path: string): boolean (false once closed) */
+/* submit(id: number, path: Buffer | string): boolean (false once closed) */
 static napi_value pool_submit(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -363,7 +363,7 @@ static napi_value pool_submit(napi_env env, napi_callback_info info) {
   if (argc < 2) return fsevd_throw_type_error(env, "submit(id, path) needs 2 arguments");
   uint32_t id;
   if (!id_arg(env, argc, argv, &id)) return NULL;
-  char *path = fsevd_get_string(env, argv[1], "path");
+  char *path = fsevd_get_path(env, argv[1], "path");
   if (path == NULL) return NULL;
   request *rq = malloc(sizeof *rq);
   if (rq == NULL) {

@@ -4,7 +4,8 @@
  * `api.tokens`) decides: `read` may query and subscribe, `admin` may also change things. Without
  * a token, a loopback client may read (`api.loopbackReads`), nothing more. With no tokens
  * configured at all, reads are open to loopback clients only and every change is refused, with an
- * error that says so.
+ * error that says so. Before any of that, a browser request from another site is refused
+ * (origin.ts: a foreign Origin always, a foreign Host on token-less loopback reads).
  *
  * Tokens are compared as SHA-256 digests with crypto.timingSafeEqual, against every configured
  * token without stopping at a match, so neither the secret's content nor its position in the
@@ -15,6 +16,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { FsevdError } from '../errors.ts';
 import type { ApiConfig, ApiToken, Role } from './config.ts';
+import { refuseForeignHost, refuseForeignOrigin } from './origin.ts';
 
 export type { Role } from './config.ts';
 
@@ -28,6 +30,8 @@ export interface Principal {
 export interface Credentials {
   headers: IncomingHttpHeaders;
   remoteAddress: string | undefined;
+  /** Whether it came over TLS (the scheme of the daemon's own origin); false when absent. */
+  encrypted?: boolean;
 }
 
 interface HashedToken {
@@ -54,9 +58,13 @@ export class Access {
     const tokens = this.#tokens(settings.tokens);
     const presented = bearerToken(credentials.headers.authorization);
     const loopback = isLoopback(credentials.remoteAddress);
+    refuseForeignOrigin(credentials.headers, credentials.encrypted ?? false, settings.allowedOrigins);
     if (presented === undefined) {
       if (credentials.headers.authorization !== undefined) throw new FsevdError('FSEVD_E_UNAUTHORIZED', 'The Authorization header must be "Bearer TOKEN"');
-      if (needed === 'read' && loopback && (tokens.length === 0 || settings.loopbackReads)) return { name: 'loopback', role: 'read' };
+      if (needed === 'read' && loopback && (tokens.length === 0 || settings.loopbackReads)) {
+        refuseForeignHost(credentials.headers.host, settings.allowedHosts);
+        return { name: 'loopback', role: 'read' };
+      }
       if (tokens.length === 0) throw noTokensConfigured(needed);
       throw new FsevdError('FSEVD_E_UNAUTHORIZED', `This request needs a token with role ${needed} (Authorization: Bearer TOKEN)`);
     }
@@ -87,7 +95,12 @@ export function requireRole(role: Role): preHandlerAsyncHookHandler {
 
 /** The credentials of a fastify request. */
 export function credentialsOf(request: FastifyRequest): Credentials {
-  return { headers: request.headers, remoteAddress: request.socket.remoteAddress };
+  return { headers: request.headers, remoteAddress: request.socket.remoteAddress, encrypted: isEncrypted(request.socket) };
+}
+
+/** Whether a request's socket is TLS (node:tls sets `encrypted` on its sockets). */
+export function isEncrypted(socket: object): boolean {
+  return (socket as { encrypted?: boolean }).encrypted === true;
 }
 
 /** True for 127.0.0.0/8, ::1 and their IPv4-mapped forms. */

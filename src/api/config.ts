@@ -29,6 +29,16 @@ export const apiConfigSchema = Type.Object(
       description: 'Bearer tokens (Authorization: Bearer SECRET) with their role. With none, reads are open to loopback clients only and changes are refused.',
     }),
     loopbackReads: Type.Boolean({ default: true, description: 'Loopback clients may read (query, subscribe) without a token even when tokens are configured.' }),
+    allowedOrigins: Type.Array(Type.String({ pattern: '^(\\*|https?://[^/?#\\s]+/?)$' }), {
+      default: [],
+      description:
+        'Web origins (scheme://host[:port]) besides the daemon\'s own whose pages may call the API and open streams; a request with any other Origin header gets 403. "*" allows every origin. Clients that are not browsers send no Origin.',
+    }),
+    allowedHosts: Type.Array(Type.String({ pattern: '^(\\*|[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?)$' }), {
+      default: [],
+      description:
+        'Host names besides IP addresses, localhost and the machine\'s host name under which token-less loopback reads are served (aliases, FQDNs, a local proxy\'s name); other Host headers get 403 (DNS rebinding). "*" turns the check off.',
+    }),
     tls: Type.Object(
       {
         cert: Type.String({ default: '', description: 'PEM certificate (chain) file; with tls.key, the port serves HTTPS and WSS. Applies after a restart.' }),

@@ -2,8 +2,9 @@
  * @module api/guard
  * The default access rule of every route, so that a new route is protected without doing
  * anything: each request first draws from its address's rate bucket (429 beyond), then needs the
- * `read` role for GET/HEAD and `admin` for every other method. A route opts out with
- * `config: { public: true }` (only /healthz does: probes carry no token).
+ * `read` role for GET/HEAD and `admin` for every other method, which first refuses pages of other
+ * sites (origin.ts). A route opts out with `config: { public: true }` (only /healthz does: probes
+ * carry no token).
  */
 import type { FastifyInstance } from 'fastify';
 import { FsevdError } from '../errors.ts';

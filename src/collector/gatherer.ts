@@ -2,14 +2,22 @@
  * @module collector/gatherer
  * Maps each observation to the mount(s) it concerns and adds their identity. An observation that
  * names a superblock (devno, kernel device name, path, sector, server) concerns every mount of it (bind
- * mounts included): the event carries the primary mount's identity and lists the others in
- * `data.alsoMountedAt`, and the state of all of them is updated. An observation that carries a
+ * mounts included): the event carries the primary mount's identity and lists the first others in
+ * `data.alsoMountedAt` (with `data.alsoMountedCount` saying how many there are), and the state of
+ * all of them is updated. An observation that carries a
  * full identity (the mount table's own MOUNT/UMOUNT/REMOUNT) concerns that one mount.
  */
 import { eventSpec } from './events.ts';
 import type { FsEvent, MountEntry, MountIdentity, MountRef, MountTableView, Observation } from './types.ts';
 import { identityOf } from './mounts/table.ts';
 import { mountsOfNetworkRef, mountsOnLowerDevice } from './mounts/match.ts';
+
+/**
+ * Most other mount points an event lists in `data.alsoMountedAt`: a filesystem bind-mounted a
+ * thousand times (container runtimes do that) would otherwise put every path into each of its
+ * events, in the journal, on every stream and in every hook's input.
+ */
+export const ALSO_MOUNTED_AT_MAX = 16;
 
 /** An event before the pipeline gives it a sequence number and node name. */
 export type GatheredEvent = Omit<FsEvent, 'seq' | 'node'>;
@@ -48,7 +56,7 @@ export class Gatherer {
     const primary = mounts[0];
     if (!primary) return { event: { ...base, data: { ...obs.data, unresolvedMount: obs.mount } }, mountIds: [] };
     const event = withIdentity(base, identityOf(primary));
-    if (mounts.length > 1) event.data = { ...event.data, alsoMountedAt: mounts.slice(1).map((m) => m.mountpoint) };
+    if (mounts.length > 1) event.data = { ...event.data, ...alsoMounted(mounts.slice(1)) };
     return { event, mountIds: mounts.map((m) => m.mountId) };
   }
 
@@ -92,6 +100,11 @@ export class Gatherer {
     }
     return out;
   }
+}
+
+/** The other mounts' paths, the first ALSO_MOUNTED_AT_MAX of them, and how many there are. */
+function alsoMounted(others: readonly MountEntry[]): { alsoMountedAt: string[]; alsoMountedCount: number } {
+  return { alsoMountedAt: others.slice(0, ALSO_MOUNTED_AT_MAX).map((m) => m.mountpoint), alsoMountedCount: others.length };
 }
 
 function withIdentity(event: GatheredEvent, identity: MountIdentity): GatheredEvent {

@@ -20,8 +20,13 @@ export interface PriorityWatcher {
 
 /** Handle of a createStatfsPool() pool. */
 export interface StatfsPool {
-  /** Queues statx(mount id) + statfs of `path`; the outcome reaches onResult with this `id`. False once closed. */
-  submit(id: number, path: string): boolean;
+  /**
+   * Queues statx(mount id) + statfs of `path` (the raw bytes of a mount point: encodeBytes() of a
+   * mountinfo path, since a string would reach the kernel as UTF-8 and lose undecodable bytes);
+   * the outcome reaches onResult with this `id`. False once closed.
+   * @throws TypeError for an empty path or one with NUL bytes.
+   */
+  submit(id: number, path: Buffer): boolean;
   /**
    * Gives up on the call running request `id` (a hung mount): its thread is left to finish on its
    * own (its late result is still delivered) and a replacement thread starts. False when no thread

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { Access, requireRole } from '../../src/api/auth.ts';
 import { apiConfigSchema, type ApiConfig } from '../../src/api/config.ts';
-import type { ApiContext } from '../../src/api/context.ts';
+import { stubContext } from './helpers.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { Value } from '@sinclair/typebox/value';
 
@@ -69,20 +69,6 @@ test('a reload that changes the tokens applies to the next request', () => {
   assert.equal(attempt(access, '192.0.2.7', 'admin', 'Bearer another-secret-abcdefgh'), 'ok:new');
 });
 
-function stubContext(api: ApiConfig): ApiContext {
-  return {
-    node: 'test',
-    version: '0',
-    mounts: () => [],
-    mount: () => undefined,
-    events: async () => [],
-    journalRange: () => ({ firstSeq: 0, lastSeq: 0 }),
-    sources: () => [],
-    subscribe: () => () => undefined,
-    inject: () => 1,
-    apiConfig: () => api,
-  };
-}
 
 test('every route needs read, every change admin; /healthz is public; requireRole guards a route as well', async (t) => {
   const app = await buildServer(stubContext(withTokens), pino({ level: 'silent' }));

@@ -15,6 +15,8 @@ import { sources } from '../../src/collector/sources/registry.ts';
 import type { FsEvent } from '../../src/collector/types.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import { Daemon } from '../../src/daemon.ts';
+import type { ApiConfig } from '../../src/api/config.ts';
+import type { ApiContext } from '../../src/api/context.ts';
 import { waitFor } from '../helpers/system.ts';
 
 /** Tokens every test daemon has. */
@@ -109,4 +111,20 @@ export class TestClient {
   events(id: string): FsEvent[] {
     return this.messages.filter((m) => m.type === 'events' && m.id === id).flatMap((m) => m.events!);
   }
+}
+
+/** A context with no mounts, events or sources: for building the server without a daemon. */
+export function stubContext(api: ApiConfig): ApiContext {
+  return {
+    node: 'test',
+    version: '0',
+    mounts: () => [],
+    mount: () => undefined,
+    events: async () => [],
+    journalRange: () => ({ firstSeq: 0, lastSeq: 0 }),
+    sources: () => [],
+    subscribe: () => () => undefined,
+    inject: () => 1,
+    apiConfig: () => api,
+  };
 }

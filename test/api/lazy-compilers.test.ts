@@ -6,26 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import type { ApiContext } from '../../src/api/context.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { validateConfig } from '../../src/config/load.ts';
-import { READ_TOKEN, startApi } from './helpers.ts';
+import { READ_TOKEN, startApi, stubContext } from './helpers.ts';
 
 test('every route schema compiles with fastify\'s eager compilers', async () => {
   const apiConfig = validateConfig({}).api;
-  const context: ApiContext = {
-    node: 'schema-test',
-    version: '0.0.0',
-    mounts: () => [],
-    mount: () => undefined,
-    events: async () => [],
-    journalRange: () => ({ firstSeq: 0, lastSeq: 0 }),
-    sources: () => [],
-    subscribe: () => () => undefined,
-    inject: () => undefined,
-    apiConfig: () => apiConfig,
-  };
-  const app = await buildServer(context, pino({ level: 'silent' }), { eagerSchemas: true });
+  const app = await buildServer(stubContext(apiConfig), pino({ level: 'silent' }), { eagerSchemas: true });
   try {
     await app.ready();
     for (const url of ['/api/v1/events', '/api/v1/mounts', '/api/v1/sources', '/api/v1/thresholds', '/metrics', '/healthz']) assert.ok(app.hasRoute({ method: 'GET', url }), `GET ${url} is registered`);

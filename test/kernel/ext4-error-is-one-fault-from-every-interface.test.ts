@@ -12,9 +12,14 @@ import { test, type TestContext } from 'node:test';
 import { eventsOf, fanotifyWatches, faults, mountState, startDaemonWith } from '../helpers/faults.ts';
 import { loopMount, makeExt4Image, needRoot, tempDir, waitFor } from '../helpers/system.ts';
 
+/** Correlation window of the test daemon (ms). */
+const WINDOW_MS = 2000;
+
 async function scenario(t: TestContext, holdMs: number) {
   const dir = await tempDir(t);
-  const daemon = await startDaemonWith(t, dir, { correlation: { windowMs: 500, holdMs } });
+  // The window must cover the slowest source (the sysfs counters, re-read on trouble): on a loaded
+  // machine that took 700 ms, so 500 ms made a second fault.
+  const daemon = await startDaemonWith(t, dir, { correlation: { windowMs: WINDOW_MS, holdMs } });
   const mountpoint = join(dir, 'mnt');
   await mkdir(mountpoint);
   await loopMount(t, await makeExt4Image(dir), mountpoint, 'loop,errors=continue');
@@ -27,7 +32,7 @@ async function scenario(t: TestContext, holdMs: number) {
     const [fault] = faults(found);
     return fault && expected.every((s) => fault.sources.has(s)) ? found : undefined;
   }, 15_000);
-  await new Promise((resolve) => setTimeout(resolve, 700)); // one more window: nothing else may follow
+  await new Promise((resolve) => setTimeout(resolve, WINDOW_MS + 200)); // one more window: nothing else may follow
   return { daemon, mountpoint, expected, events: await eventsOf(daemon, mountpoint, ['FS_ERROR', 'ERR_CORRUPTED']), first: events[0]! };
 }
 

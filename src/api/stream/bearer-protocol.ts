@@ -8,7 +8,7 @@
  * base64url because a subprotocol must be an RFC 7230 token (no `/`, `=`, spaces).
  */
 import type { IncomingMessage } from 'node:http';
-import type { Credentials } from '../auth.ts';
+import { isEncrypted, type Credentials } from '../auth.ts';
 
 /** The protocol the server selects when a client offers it. */
 export const STREAM_PROTOCOL = 'fsevd.v1';
@@ -18,12 +18,13 @@ export const BEARER_PROTOCOL_PREFIX = 'fsevd.bearer.';
 
 /** Credentials of an upgrade request: its headers, with a subprotocol token as Authorization when there is no header. */
 export function upgradeCredentials(request: IncomingMessage, remoteAddress: string): Credentials {
-  if (request.headers.authorization !== undefined) return { headers: request.headers, remoteAddress };
+  const encrypted = isEncrypted(request.socket);
+  if (request.headers.authorization !== undefined) return { headers: request.headers, remoteAddress, encrypted };
   const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
   const carrier = offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
-  if (carrier === undefined) return { headers: request.headers, remoteAddress };
+  if (carrier === undefined) return { headers: request.headers, remoteAddress, encrypted };
   const token = Buffer.from(carrier.slice(BEARER_PROTOCOL_PREFIX.length), 'base64url').toString('utf8');
-  return { headers: { ...request.headers, authorization: `Bearer ${token}` }, remoteAddress };
+  return { headers: { ...request.headers, authorization: `Bearer ${token}` }, remoteAddress, encrypted };
 }
 
 /** ws's handleProtocols: fsevd.v1 when offered, else any protocol but a token carrier, else none. */

@@ -1,9 +1,10 @@
 /**
  * @module api/stream/upgrade
  * WebSocket upgrades on the fastify port. fastify does not see upgrade requests, so they get the
- * same checks here, in the same order, with the same JSON error bodies: rate limit (429), token
- * (Authorization, or from a browser the subprotocol of bearer-protocol.ts) and role `read`
- * (401/403), open-stream limit (503), path (404). Only then does `ws` (noServer, no compression,
+ * same checks here, in the same order, with the same JSON error bodies: rate limit (429), a page of
+ * another site (../origin.ts: a foreign Origin, which every browser handshake carries, or a
+ * token-less read under a foreign Host; 403), token (Authorization, or from a browser the
+ * subprotocol of bearer-protocol.ts) and role `read` (401/403), open-stream limit (503), path (404). Only then does `ws` (noServer, no compression,
  * maxPayload = api.limits.messageBytes) complete the handshake.
  */
 import type { IncomingMessage } from 'node:http';

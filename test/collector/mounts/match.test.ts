@@ -66,5 +66,6 @@ test('the gathered event names the primary mount and lists the others', () => {
   const { event, mountIds } = gatherer.gather({ source: 'kmsg', type: 'IO_ERROR', time: 0, mount: { deviceName: 'sda', sector: 4000 }, data: {} });
   assert.equal(event.mountpoint, '/home');
   assert.deepEqual(event.data.alsoMountedAt, ['/srv/home-bind']);
+  assert.equal(event.data.alsoMountedCount, 1);
   assert.deepEqual(mountIds, [2, 3]);
 });

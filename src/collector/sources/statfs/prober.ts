@@ -7,6 +7,7 @@
  * comes, is still delivered — that is how a hung mount is seen to recover.
  */
 import type { StatfsPool } from '../../../native/binding.ts';
+import { encodeBytes } from '../../../util/bytes.ts';
 
 /** What the prober tells its owner. */
 export interface ProberEvents {
@@ -44,13 +45,13 @@ export class Prober {
     return this.#byKey.has(key);
   }
 
-  /** Starts a call unless one for `key` is still out; returns whether it started. */
+  /** Starts a call for `path` (a mountinfo path, lone surrogates for undecodable bytes) unless one for `key` is still out; returns whether it started. */
   submit(key: string, path: string, timeoutMs: number, now: number): boolean {
     if (this.#byKey.has(key)) return false;
     // Ids wrap within the native uint32; a stale id cannot collide with one still out in practice.
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 0xffff_ffff ? 1 : this.#nextId + 1;
-    if (!this.#pool.submit(id, path)) return false;
+    if (!this.#pool.submit(id, encodeBytes(path))) return false;
     this.#calls.set(id, { key, deadline: now + timeoutMs, timeoutMs, timedOut: false });
     this.#byKey.set(key, id);
     return true;

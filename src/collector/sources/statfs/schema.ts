@@ -52,7 +52,7 @@ export const configSchema = Type.Object(
     fuse: classSettings(true, 15_000, 500, 5_000, 'FUSE filesystems (fuse, fuseblk, fuse.*)'),
     fsTypes: Type.Record(Type.String({ minLength: 1 }), override, { default: {}, description: 'Per filesystem type (as in mountinfo, e.g. "nfs4", "fuse.sshfs"): class and settings overriding the class defaults.' }),
     mounts: Type.Record(Type.String({ pattern: '^/' }), Type.Omit(override, ['class']), { default: {}, description: 'Per mount point: settings overriding the type and class.' }),
-    maxSamplesPerSecond: Type.Integer({ minimum: 1, default: 50, description: 'Sampling budget: when the adaptive schedule wants more statfs calls per second than this, filesystems whose space is not changing are sampled less often (those being written to keep their pace).' }),
+    maxSamplesPerSecond: Type.Integer({ minimum: 1, default: 20, description: 'Sampling budget: when the adaptive schedule wants more statfs calls per second than this, filesystems whose space is not changing are sampled less often (those being written to keep their pace).' }),
     maxFillRateBytesPerSecond: Type.Integer({ minimum: 1, default: 2 * 1024 ** 3, description: 'Fastest fill assumed when scheduling: a filesystem closer than this rate × maxIntervalMs to a level is sampled sooner, so even a sudden fill is seen about when it crosses.' }),
     damping: Type.Object(
       {

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Prober } from '../../../../src/collector/sources/statfs/prober.ts';
 import type { StatfsPool } from '../../../../src/native/binding.ts';
+import { decodeBytes } from '../../../../src/util/bytes.ts';
 
 function scripted() {
-  const submitted: Array<[number, string]> = [];
+  const submitted: Array<[number, Buffer]> = [];
   const abandoned: number[] = [];
   let deliver: (id: number, errno: number, values: number[] | undefined) => void = () => undefined;
   let queued = new Set<number>();
@@ -42,7 +43,7 @@ test('one call per filesystem; a timed-out call blocks new ones until it returns
   deliver(1, 107);
   assert.equal(prober.submit('a', '/a', 100, 700), true);
   assert.deepEqual(events, ['answer b 0', 'timeout a', 'answer a 107 late']);
-  assert.deepEqual(submitted.map(([, path]) => path), ['/a', '/b', '/a']);
+  assert.deepEqual(submitted.map(([, path]) => path.toString()), ['/a', '/b', '/a']);
 });
 
 test('a call still queued behind others is given more time, not reported', () => {
@@ -53,4 +54,11 @@ test('a call still queued behind others is given more time, not reported', () =>
   setQueued([]);
   prober.sweep(200);
   assert.deepEqual(events, ['timeout a']);
+});
+
+test('a mount path with undecodable bytes reaches the pool as its original bytes', () => {
+  const { prober, submitted } = scripted();
+  const raw = Buffer.from([0x2f, 0x6d, 0x6e, 0x74, 0x2f, 0xff, 0xfe, 0x78]); // "/mnt/\xff\xfex"
+  assert.equal(prober.submit('odd', decodeBytes(raw), 100, 0), true);
+  assert.deepEqual(submitted[0]![1], raw);
 });
