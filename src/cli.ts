@@ -11,11 +11,6 @@ import { Daemon } from './daemon.ts';
 import { ConfigError, FsevdError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { restrictChildCapabilities } from './util/capabilities.ts';
-import { monitor } from './commands/monitor.ts';
-import { config } from './commands/config.ts';
-import { parseLog } from './commands/parse-log.ts';
-import { cluster } from './commands/cluster.ts';
-import { rules } from './commands/rules.ts';
 import { version } from './version.ts';
 
 const MAIN_HELP = `fsevd ${version} — filesystem health events for Linux nodes
@@ -128,7 +123,16 @@ async function status(args: string[]): Promise<void> {
   for (const m of mounts ?? []) process.stdout.write(`mount  ${JSON.stringify(m.mountpoint)} ${m.fstype} ${m.device}${m.readOnly ? ' ro' : ''}${m.available ? '' : ' UNAVAILABLE'}\n`);
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { run, status, monitor, config, 'parse-log': parseLog, cluster, rules };
+/** The other commands' modules load only when they run: `fsevd run` starts without them. */
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  run,
+  status,
+  monitor: async (args) => (await import('./commands/monitor.ts')).monitor(args),
+  config: async (args) => (await import('./commands/config.ts')).config(args),
+  'parse-log': async (args) => (await import('./commands/parse-log.ts')).parseLog(args),
+  cluster: async (args) => (await import('./commands/cluster.ts')).cluster(args),
+  rules: async (args) => (await import('./commands/rules.ts')).rules(args),
+};
 
 /** Entry point. */
 async function main(argv: string[]): Promise<void> {
