@@ -5,7 +5,7 @@
  * every other section as it is. Not a benchmark itself; imported by bench/*.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,8 +136,33 @@ export class RunContext {
   }
 }
 
+/** Runs `update` holding BENCHMARKS.md's lock (a directory), so that benchmarks run at once keep each other's sections. */
+function withLock(update: () => void): void {
+  const lock = `${BENCHMARKS_MD}.lock`;
+  for (let tries = 0; ; tries++) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (tries >= 100) throw new Error(`${lock} held for 10 s: remove it if no benchmark is running`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+  try {
+    update();
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
 /** Replaces (or appends) the section `name` of BENCHMARKS.md; other sections are kept verbatim. */
 export function writeSection(name: string, body: string): void {
+  withLock(() => replaceSection(name, body));
+  process.stderr.write(`bench: wrote section "${name}" of ${BENCHMARKS_MD}\n`);
+}
+
+function replaceSection(name: string, body: string): void {
   const open = `<!-- bench:${name} -->`;
   const close = `<!-- /bench:${name} -->`;
   const section = `${open}\n${body.trim()}\n${close}`;
@@ -148,8 +173,8 @@ export function writeSection(name: string, body: string): void {
     start >= 0 && end > start
       ? current.slice(0, start) + section + current.slice(end + close.length)
       : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(BENCHMARKS_MD, next);
-  process.stderr.write(`bench: wrote section "${name}" of ${BENCHMARKS_MD}\n`);
+  writeFileSync(`${BENCHMARKS_MD}.tmp`, next);
+  renameSync(`${BENCHMARKS_MD}.tmp`, BENCHMARKS_MD);
 }
 
 /** Progress line on stderr. */
