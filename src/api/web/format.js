@@ -43,9 +43,10 @@ export function dateTime(iso) {
 }
 
 /**
- * A mount path as the threshold syntax reads it: whitespace, `\` and `;` as `\NNN` octal, exactly
- * as the daemon's own escapeMountPath (collector/thresholds/syntax.ts) writes them.
+ * A mount path as the threshold syntax reads it: each UTF-8 byte of whitespace, `\` and `;` as
+ * `\NNN` octal, exactly as the daemon's own escapeMountPath (collector/thresholds/syntax.ts) writes them.
  */
 export function escapeMountPath(path) {
-  return path.replace(/[\s\\;]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  const utf8 = new TextEncoder();
+  return path.replace(/[\s\\;]/g, (c) => [...utf8.encode(c)].map((byte) => `\\${byte.toString(8).padStart(3, '0')}`).join(''));
 }

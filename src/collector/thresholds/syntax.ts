@@ -4,12 +4,13 @@
  * v2/v3): `MOUNT [G] [T L1 [L2]]` adds or updates, `!MOUNT [TYPE...]` removes an entry or some of
  * its types, an empty write clears every entry, `;` separates requests. fsevd's extensions, all
  * unambiguous: `I L1 [L2]` sets inode levels, levels take units (levels.ts), and a mount path may
- * hold `\NNN` octal escapes (as in /proc/self/mountinfo) for space, tab, newline, `\` and `;`.
+ * hold `\NNN` octal byte escapes (as in /proc/self/mountinfo), written for whitespace, `\` and `;`.
  * Stricter than the kernel where it silently guessed: unknown type tokens, duplicate types and a
  * `;` that leaves an empty request among others are errors, each naming the request.
  */
 import { posix } from 'node:path';
 import { ConfigError } from '../../errors.ts';
+import { decodeBytes, encodeBytes } from '../../util/bytes.ts';
 import { optional } from '../../util/optional.ts';
 import { looksLikeLevel, pairProblem, parseLevel, ZERO_LEVEL, type Level, type LevelPair, type Resource } from './levels.ts';
 
@@ -134,28 +135,30 @@ function parsePair(keyword: string, resource: Resource, l1Token: string | undefi
   return { pair: { l1, l2 }, used: 2 };
 }
 
-/** Unescapes `\NNN` and checks the path is absolute; returns it normalised (no trailing slash). */
+/**
+ * Unescapes `\NNN` (one byte each, as in mountinfo: `\303\251` is "é", a lone `\377` the byte
+ * 0xff) and checks the path is absolute; returns it normalised (no trailing slash).
+ */
 function parseMountPath(raw: string): string | { error: string } {
   if (raw === '') return { error: 'missing mount path' };
-  let path = '';
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] !== '\\') {
-      path += raw[i];
-      continue;
-    }
-    const octal = /^[0-7]{3}/.exec(raw.slice(i + 1));
-    if (!octal) return { error: `bad escape in ${JSON.stringify(raw)}: use \\NNN octal (\\040 for a space)` };
-    path += String.fromCharCode(parseInt(octal[0], 8));
-    i += 3;
+  const bytes: Buffer[] = [];
+  let literalStart = 0;
+  for (let i = raw.indexOf('\\'); i >= 0; i = raw.indexOf('\\', literalStart)) {
+    const octal = /^[0-3][0-7]{2}/.exec(raw.slice(i + 1, i + 4));
+    if (!octal) return { error: `bad escape in ${JSON.stringify(raw)}: use \\NNN octal bytes (\\040 for a space)` };
+    bytes.push(encodeBytes(raw.slice(literalStart, i)), Buffer.of(parseInt(octal[0], 8)));
+    literalStart = i + 4;
   }
+  bytes.push(encodeBytes(raw.slice(literalStart)));
+  const path = decodeBytes(Buffer.concat(bytes));
   if (!path.startsWith('/')) return { error: `mount path ${JSON.stringify(path)} must be absolute` };
   const normal = posix.normalize(path);
   return normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal;
 }
 
-/** A mount path escaped so that it survives the whitespace and `;` splitting. */
+/** A mount path escaped so that it survives the whitespace and `;` splitting: each byte of such a character as `\NNN`. */
 export function escapeMountPath(path: string): string {
-  return path.replace(ESCAPED, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  return path.replace(ESCAPED, (c) => [...encodeBytes(c)].map((byte) => `\\${byte.toString(8).padStart(3, '0')}`).join(''));
 }
 
 /** The request that recreates an entry, e.g. `/srv G T 20G 10G`. */

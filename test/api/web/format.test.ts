@@ -9,7 +9,7 @@ import { escapeMountPath as daemonEscape, parsePieces } from '../../../src/colle
 // @ts-expect-error: a browser module without type declarations; its functions take and return strings and numbers.
 import { bytes, duration, escapeMountPath } from '../../../src/api/web/format.js';
 
-const paths = ['/data', '/a b\tc\nd', '/x\\y;z', '/<b>"q"\'s\'', '/raw \udcff', '/nbsp\u00a0here', '/;;', '/trailing '];
+const paths = ['/data', '/a b\tc\nd', '/x\\y;z', '/<b>"q"\'s\'', '/raw \udcff', '/nbsp\u00a0here', '/;;', '/trailing ', '/wide\u3000space\u2028line', '/café\u2003'];
 
 test('mount paths are escaped as the daemon escapes them, and parse back to the same path', () => {
   for (const path of paths) {

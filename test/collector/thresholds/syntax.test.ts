@@ -40,6 +40,12 @@ test('extensions: units, inode levels, escaped paths', () => {
   assert.equal(parseRequests('/m T 15% 0').length, 1);
   assert.deepEqual(parseRequests('/mnt/a\\040b\\073c\\134d G')[0], { op: 'add', mount: '/mnt/a b;c\\d', generic: true });
   assert.equal(escapeMountPath('/mnt/a b;c\\d\ne'), '/mnt/a\\040b\\073c\\134d\\012e');
+  // Escapes are bytes, as in mountinfo: wide whitespace is its UTF-8 bytes, a lone byte stays that byte.
+  assert.equal(escapeMountPath('/mnt/x\u3000y\u00a0z'), '/mnt/x\\343\\200\\200y\\302\\240z');
+  for (const mount of ['/mnt/x\u3000y\u00a0z\u2028', '/mnt/caf\u00e9 \udcff;']) {
+    assert.deepEqual(parseRequests(`${escapeMountPath(mount)} G`)[0], { op: 'add', mount, generic: true }, mount);
+  }
+  assert.deepEqual(parseRequests('/mnt/caf\\303\\251\\377 G')[0], { op: 'add', mount: '/mnt/caf\u00e9\udcff', generic: true });
   // Trailing slashes and dot segments are normalised.
   assert.equal((parseRequests('/mnt//x/./ G')[0] as { mount: string }).mount, '/mnt/x');
   assert.deepEqual(level('0%'), { op: 'add', mount: '/m', generic: false, blocks: { l1: { unit: 'percent', value: 0, text: '0%' } } });
@@ -81,6 +87,8 @@ test('every malformed request is refused with the right message', () => {
   refused('!', /missing mount path/);
   refused('relative/path G', /must be absolute/);
   refused('/bad\\x G', /bad escape/);
+  refused('/bad\\400 G', /bad escape/);
+  refused('/bad\\04 G', /bad escape/);
   refused(';', /only ";" is ambiguous/);
   refused('/a G;;/b G', /request 2 "": is empty/);
   refused('/a G;', /request 2 "": is empty/);
