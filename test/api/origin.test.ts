@@ -7,63 +7,15 @@
  * (the real page, same-origin, is test/api/web/page.test.ts).
  */
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { hostname } from 'node:os';
 import { test } from 'node:test';
-import WebSocket from 'ws';
 import { refuseForeignHost, refuseForeignOrigin } from '../../src/api/origin.ts';
 import { validateConfig } from '../../src/config/load.ts';
+import { send, upgrade, type Answer } from '../helpers/http.ts';
 import { ADMIN_TOKEN, READ_TOKEN, startApi, TestClient } from './helpers.ts';
 
 const EVIL = 'https://evil.example';
 const CROSS_SITE = [403, 'FSEVD_E_CROSS_SITE'];
-
-interface Answer {
-  status: number;
-  code?: string;
-  message?: string;
-}
-
-/** One HTTP request with exactly these headers (Host included); an event stream is closed once its status is known. */
-function send(url: string, headers: Record<string, string>, method = 'GET'): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers }, (res) => {
-      if (res.headers['content-type']?.startsWith('text/event-stream')) {
-        resolve({ status: res.statusCode! });
-        req.destroy();
-        return;
-      }
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        const json = res.headers['content-type']?.startsWith('application/json') ? (JSON.parse(body) as { code?: string; message?: string }) : {};
-        resolve({ status: res.statusCode!, code: json.code, message: json.message });
-      });
-    });
-    req.on('error', reject);
-    req.end(method === 'POST' ? '{"type":"MOUNT"}' : undefined);
-  });
-}
-
-/** The status and error code of a WebSocket upgrade: 101 when it opened. */
-function upgrade(url: string, options: WebSocket.ClientOptions): Promise<Answer> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, options);
-    ws.on('open', () => {
-      ws.terminate();
-      resolve({ status: 101 });
-    });
-    ws.on('error', () => undefined);
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk));
-      res.on('end', () => {
-        const json = JSON.parse(body) as { code: string; message: string };
-        resolve({ status: res.statusCode!, code: json.code, message: json.message });
-      });
-    });
-  });
-}
 
 const pair = (answer: Answer) => [answer.status, answer.code];
 
