@@ -8,9 +8,10 @@
  * power loss this file may be behind it, never ahead, and the follower resumes after the larger. Unreadable files count as no cursor (logged).
  * The cursor of a node that leaves the list is kept: if it comes back, it resumes where it was.
  */
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 
 /** What is kept per node. */
 export interface StoredCursor {
@@ -69,15 +70,6 @@ export class CursorStore {
   /** Replaces a node's cursor atomically; resolves once it is on disk. */
   async write(cursor: StoredCursor): Promise<void> {
     const path = join(this.#dir, fileOf(cursor.address));
-    const temporary = `${path}.${process.pid}.tmp`;
-    const handle = await open(temporary, 'w', 0o644);
-    try {
-      await handle.writeFile(`${JSON.stringify(cursor)}\n`);
-      if (this.#fsync) await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
+    await writeFileAtomic(path, `${JSON.stringify(cursor)}\n`, { mode: 0o644, sync: this.#fsync });
   }
-
 }

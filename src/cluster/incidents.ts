@@ -11,7 +11,11 @@
  * action: a fire for a node beyond the cap is answered "skipped: held by the cap" without running,
  * and the undo of a fire held that way is skipped too (there is nothing to undo). Nodes already
  * acted on stay within the cap however often their rules fire.
+ *
+ * snapshot()/restore() carry all of it across a restart (incident-store.ts keeps it on disk), so
+ * a restarted subscriber neither grants an open incident a fresh cap nor undoes a held fire.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { FsEvent } from '../collector/types.ts';
 import type { ActionRequest, ActionResult } from '../rules/types.ts';
@@ -51,6 +55,38 @@ export interface IncidentView {
   held: number;
   nodes: Array<{ node: string; health: IncidentNode['health']; action: IncidentNode['action']; since: string; type: string }>;
 }
+
+const NodeSchema = Type.Object({
+  health: Type.Union([Type.Literal('bad'), Type.Literal('recovered')]),
+  action: Type.Union([Type.Literal('none'), Type.Literal('acted'), Type.Literal('held')]),
+  since: Type.Number(),
+  type: Type.String(),
+});
+const IncidentSchema = Type.Object({
+  id: Type.Integer({ minimum: 1 }),
+  key: Type.String(),
+  mountpoint: Type.String(),
+  fstype: Type.String(),
+  server: Type.String(),
+  level: Type.Union([Type.Literal('node'), Type.Literal('cluster')]),
+  opened: Type.Number(),
+  lastReport: Type.Number(),
+  closed: Type.Optional(Type.Number()),
+  nodes: Type.Array(Type.Tuple([Type.String(), NodeSchema])),
+});
+
+/** Everything the incidents tracker knows, as plain JSON (incident-store.ts writes it). */
+export const IncidentSnapshotSchema = Type.Object({
+  format: Type.Literal(1),
+  nextId: Type.Integer({ minimum: 1 }),
+  open: Type.Array(IncidentSchema),
+  closed: Type.Array(IncidentSchema),
+  heldKeys: Type.Array(Type.String()),
+  totals: Type.Object({ opened: Type.Integer(), clusterLevel: Type.Integer(), held: Type.Integer(), untracked: Type.Integer() }),
+});
+
+/** See IncidentSnapshotSchema. */
+export type IncidentSnapshot = Static<typeof IncidentSnapshotSchema>;
 
 interface Incident {
   id: number;
@@ -94,30 +130,70 @@ export class Incidents {
   /** Totals for the metrics. */
   readonly totals = { opened: 0, clusterLevel: 0, held: 0, untracked: 0 };
 
-  constructor(settings: IncidentSettings, log: Logger, now: () => number) {
+  /** Called after every change of what snapshot() returns. */
+  readonly #changed: () => void;
+
+  constructor(settings: IncidentSettings, log: Logger, now: () => number, changed: () => void = () => undefined) {
     this.#settings = settings;
     this.#log = log;
     this.#now = now;
     this.#types = new Set(settings.types);
+    this.#changed = changed;
+  }
+
+  /** The whole state, to be restored after a restart. */
+  snapshot(): IncidentSnapshot {
+    const plain = (i: Incident) => ({ ...i, nodes: [...i.nodes].map(([node, entry]): [string, IncidentNode] => [node, { ...entry }]) });
+    return { format: 1, nextId: this.#nextId, open: [...this.#open.values()].map(plain), closed: this.#closed.map(plain), heldKeys: [...this.#heldKeys], totals: { ...this.totals } };
+  }
+
+  /** Takes over a snapshot (at start, before any event). */
+  restore(snapshot: IncidentSnapshot): void {
+    const live = (i: Static<typeof IncidentSchema>): Incident => ({ ...i, nodes: new Map(i.nodes) });
+    this.#open.clear();
+    for (const incident of snapshot.open) this.#open.set(incident.key, live(incident));
+    this.#closed.splice(0, this.#closed.length, ...snapshot.closed.map(live));
+    this.#heldKeys.clear();
+    for (const key of snapshot.heldKeys) this.#heldKeys.add(key);
+    this.#nextId = snapshot.nextId;
+    Object.assign(this.totals, snapshot.totals);
   }
 
   /** Takes note of a node's events (before the rules see them). */
   observe(node: string, events: readonly FsEvent[]): void {
     const now = this.#now();
-    this.#expire(now);
+    let changed = this.#expire(now);
     for (const event of events) {
       const id = keyOf(event);
       if (!id) continue;
-      if (this.#types.has(event.type)) this.#bad(node, event, id, now);
+      if (this.#types.has(event.type)) changed = this.#bad(node, event, id, now) || changed;
       else if (RECOVERY_TYPES.has(event.type)) {
         const entry = this.#open.get(id.key)?.nodes.get(node);
-        if (entry && entry.health === 'bad') Object.assign(entry, { health: 'recovered', since: now, type: event.type });
+        if (entry && entry.health === 'bad') {
+          Object.assign(entry, { health: 'recovered', since: now, type: event.type });
+          changed = true;
+        }
       }
     }
+    if (changed) this.#changed();
   }
 
   /** Answers in place of an action that the cap holds back; undefined lets it run. */
   gate(request: ActionRequest): ActionResult | undefined {
+    const before = this.#gateState(request);
+    const answer = this.#decide(request);
+    if (this.#gateState(request) !== before) this.#changed();
+    return answer;
+  }
+
+  /** What gate() may change for this request: the held mark of its key and its node's action. */
+  #gateState(request: ActionRequest): string {
+    const id = keyOf(request.event);
+    const action = id ? this.#open.get(id.key)?.nodes.get(request.node)?.action : undefined;
+    return `${this.#heldKeys.has(`${request.rule}\0${request.key}`)} ${action}`;
+  }
+
+  #decide(request: ActionRequest): ActionResult | undefined {
     const heldKey = `${request.rule}\0${request.key}`;
     if (request.phase === 'undo') {
       // Kept until a fire of the key runs: every action of the rule has its undo asked for.
@@ -147,7 +223,7 @@ export class Incidents {
 
   /** Open incidents first, then the recently closed ones. */
   list(): IncidentView[] {
-    this.#expire(this.#now());
+    if (this.#expire(this.#now())) this.#changed();
     return [...this.#open.values(), ...[...this.#closed].reverse()].map((i) => this.#view(i));
   }
 
@@ -156,10 +232,14 @@ export class Incidents {
     return [...this.#open.values()].filter((i) => i.level === level).length;
   }
 
-  #bad(node: string, event: FsEvent, id: NonNullable<ReturnType<typeof keyOf>>, now: number): void {
+  /** Notes a bad report; returns whether anything was tracked. */
+  #bad(node: string, event: FsEvent, id: NonNullable<ReturnType<typeof keyOf>>, now: number): boolean {
     let incident = this.#open.get(id.key);
     if (!incident) {
-      if (this.#open.size >= MAX_OPEN) return void this.totals.untracked++;
+      if (this.#open.size >= MAX_OPEN) {
+        this.totals.untracked++;
+        return false;
+      }
       incident = { id: this.#nextId++, key: id.key, mountpoint: id.mountpoint, fstype: id.fstype, server: id.server, level: 'node', opened: now, lastReport: now, nodes: new Map() };
       this.#open.set(id.key, incident);
       this.totals.opened++;
@@ -173,9 +253,12 @@ export class Incidents {
       this.totals.clusterLevel++;
       this.#log.warn({ incident: incident.id, mountpoint: incident.mountpoint, fstype: incident.fstype, server: incident.server, nodes: incident.nodes.size, cap: this.#settings.cap() }, 'Cluster-level incident: one filesystem is bad on many nodes');
     }
+    return true;
   }
 
-  #expire(now: number): void {
+  /** Closes quiet incidents with no bad node; returns whether any closed. */
+  #expire(now: number): boolean {
+    let closed = false;
     for (const [key, incident] of this.#open) {
       const bad = [...incident.nodes.values()].some((n) => n.health === 'bad');
       if (bad || now - incident.lastReport < this.#settings.windowMs) continue;
@@ -183,8 +266,10 @@ export class Incidents {
       incident.closed = now;
       this.#closed.push(incident);
       if (this.#closed.length > HISTORY) this.#closed.shift();
+      closed = true;
       if (incident.level === 'cluster') this.#log.info({ incident: incident.id, mountpoint: incident.mountpoint }, 'Cluster-level incident closed: every node recovered');
     }
+    return closed;
   }
 
   #view(i: Incident): IncidentView {

@@ -18,6 +18,7 @@ import { acquireLock, type Lock } from '../util/lock.ts';
 import type { ClusterConfig } from './config.ts';
 import { CursorStore } from './cursor-store.ts';
 import { NodeFollower, type FollowerState } from './follower.ts';
+import { IncidentStore } from './incident-store.ts';
 import { Incidents } from './incidents.ts';
 import { Membership, type MembershipChange } from './membership.ts';
 import { registerClusterMetrics } from './metrics.ts';
@@ -47,6 +48,7 @@ export class ClusterService {
   readonly #actions: Readonly<Record<string, ActionModule>>;
   readonly #followers = new Map<string, NodeFollower>();
   readonly #cursors: CursorStore;
+  readonly #incidentStore: IncidentStore;
   readonly #sink: EngineSink;
   #engine!: RulesEngine;
   #lock: Lock | undefined;
@@ -63,9 +65,16 @@ export class ClusterService {
     this.#cursors = new CursorStore(config.stateDir, log.child({ component: 'cluster-cursors' }));
     const { capNodes, capPercent, capMinNodes } = config.incidents;
     const cap = () => capNodes ?? Math.max(capMinNodes, Math.floor((capPercent / 100) * this.#followers.size));
-    this.incidents = new Incidents({ types: config.incidents.types, windowMs: config.incidents.windowSeconds * 1000, minNodes: config.incidents.minNodes, cap }, log.child({ component: 'cluster-incidents' }), this.#now);
-    this.#actions = gatedActions(modules, (request) => this.incidents.gate(request));
-    this.#sink = new EngineSink({ incidents: this.incidents, log: log.child({ component: 'cluster-sink' }), maxGroup: config.rules.inboxEvents });
+    const incidentLog = log.child({ component: 'cluster-incidents' });
+    this.#incidentStore = new IncidentStore(config.stateDir, incidentLog);
+    this.incidents = new Incidents({ types: config.incidents.types, windowMs: config.incidents.windowSeconds * 1000, minNodes: config.incidents.minNodes, cap }, incidentLog, this.#now, () => this.#incidentStore.changed());
+    // The cap's decision is on disk before the action runs: a restart cannot grant the cap twice.
+    this.#actions = gatedActions(modules, async (request) => {
+      const answer = this.incidents.gate(request);
+      await this.#incidentStore.flush();
+      return answer;
+    });
+    this.#sink = new EngineSink({ incidents: this.incidents, durable: () => this.#incidentStore.flush(), log: log.child({ component: 'cluster-sink' }), maxGroup: config.rules.inboxEvents });
     const metrics = registerClusterMetrics(this.registry, {
       followers: () => this.followers(),
       unreachable: (address) => this.unreachable.has(address),
@@ -105,6 +114,10 @@ export class ClusterService {
     this.#lock = await acquireLock(this.config.stateDir);
     try {
       await this.#cursors.open();
+      // Before the engine: restored runs of held fires must meet their held marks.
+      const incidents = await this.#incidentStore.load();
+      if (incidents) this.incidents.restore(incidents);
+      this.#incidentStore.attach(() => this.incidents.snapshot());
       this.#engine = await RulesEngine.open({
         rules: await this.loadRules(), log: this.#log.child({ component: 'cluster-rules' }), stateDir: this.config.stateDir, settings: engineSettings(this.config.rules),
         dryRun: this.config.rules.dryRun, now: this.#now, nodeOf: this.#sink.nodeOf, health: (node) => this.#health(node), onRunFinished: (run) => this.actionRun(run),
@@ -150,6 +163,7 @@ export class ClusterService {
       await this.#changes;
       await Promise.all([...this.#followers.values()].map((f) => f.stop()));
       await this.#engine?.stop();
+      await this.#incidentStore.flush();
       await this.#lock?.release();
     })();
     return this.#stopping;

@@ -4,7 +4,7 @@
  * a group commit. Batches that arrive from many nodes while the engine journals the previous group
  * are accepted together and journaled with one write (`engine.flush(checkpoint)`), and each
  * follower's handle() resolves only once its events are evaluated and the resulting actions are on
- * disk. The engine journals each node's last seq with that state (its checkpoint), so a crash
+ * disk. The incidents those events changed are written first (durable()). The engine journals each node's last seq with that state (its checkpoint), so a crash
  * between that write and the follower's own cursor file loses and repeats nothing: at start a
  * follower resumes after the larger of the two.
  *
@@ -36,6 +36,8 @@ interface Waiting {
 /** Feeds the rules engine with group commits. */
 export class EngineSink implements ClusterSink {
   readonly #incidents: Incidents;
+  /** Resolves once the incidents' changes so far are on disk. */
+  readonly #durable: () => Promise<void>;
   readonly #log: Logger;
   /** Most events accepted before one flush: the engine's inbox bound (it drops beyond it). */
   readonly #maxGroup: number;
@@ -45,8 +47,9 @@ export class EngineSink implements ClusterSink {
   /** fsevd node name → scheduler name and the address that claimed it. */
   readonly #names = new Map<string, { schedulerName: string; address: string; warned: boolean }>();
 
-  constructor(options: { incidents: Incidents; log: Logger; maxGroup: number }) {
+  constructor(options: { incidents: Incidents; durable: () => Promise<void>; log: Logger; maxGroup: number }) {
     this.#incidents = options.incidents;
+    this.#durable = options.durable;
     this.#log = options.log;
     this.#maxGroup = options.maxGroup;
   }
@@ -95,6 +98,7 @@ export class EngineSink implements ClusterSink {
           this.#engine.accept(events);
           checkpoint[address] = events.at(-1)!.seq;
         }
+        await this.#durable();
         await this.#engine.flush(checkpoint);
         for (const { done } of group) done();
       } catch (err) {
@@ -105,8 +109,8 @@ export class EngineSink implements ClusterSink {
   }
 }
 
-/** The action modules with `gate` in front of every run (the incident cap). */
-export function gatedActions(modules: Readonly<Record<string, ActionModule>>, gate: (request: ActionRequest) => ActionResult | undefined): Record<string, ActionModule> {
+/** The action modules with `gate` in front of every run (the incident cap); undefined from it lets the run go ahead. */
+export function gatedActions(modules: Readonly<Record<string, ActionModule>>, gate: (request: ActionRequest) => Promise<ActionResult | undefined>): Record<string, ActionModule> {
   const wrap = (module: ActionModule): ActionModule => ({
     configSchema: module.configSchema,
     create: (config: never, context) => {
@@ -114,7 +118,7 @@ export function gatedActions(modules: Readonly<Record<string, ActionModule>>, ga
       const gated: Action = {
         undoable: action.undoable,
         ...(action.idempotent === undefined ? {} : { idempotent: action.idempotent }),
-        run: async (request) => gate(request) ?? action.run(request),
+        run: async (request) => (await gate(request)) ?? action.run(request),
       };
       return gated;
     },
