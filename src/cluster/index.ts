@@ -84,7 +84,7 @@ export class ClusterService {
     });
     this.actionRun = metrics.actionRun;
     const unreachableActions = config.unreachable.drain
-      ? parseRules({ rules: [{ name: UNREACHABLE_RULE, match: { types: ['EVENTS_LOST'] }, actions: config.unreachable.actions }] }, 'unreachable', { actions: modules, log, now: this.#now }).rules[0]!.actions
+      ? parseRules({ rules: [{ name: UNREACHABLE_RULE, match: { types: ['NODE_UNREACHABLE'] }, actions: config.unreachable.actions }] }, 'unreachable', { actions: modules, log, now: this.#now }).rules[0]!.actions
       : [];
     this.unreachable = new UnreachableWatch({
       afterMs: config.unreachable.afterSeconds * 1000, actions: unreachableActions, reason: config.unreachable.reason, dryRun: config.rules.dryRun,

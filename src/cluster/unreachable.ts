@@ -7,8 +7,8 @@
  * drain stays until a person (or a drain action with the same ownership prefix undone by another
  * rule) lifts it. Give these actions their own reasonPrefix so that mount rules never undo them.
  *
- * The actions get a synthetic event (type EVENTS_LOST, source `cluster`, data.cluster =
- * "unreachable"): from the cluster's point of view the node's events are being lost.
+ * The actions get a synthetic event of type NODE_UNREACHABLE (source `cluster`; data.address,
+ * data.seconds, data.lastError), which only the cluster subscriber makes.
  */
 import type { Logger } from 'pino';
 import { eventRegistry } from '../collector/events.ts';
@@ -127,9 +127,9 @@ export class UnreachableWatch {
 }
 
 function syntheticEvent(state: FollowerState, seconds: number, now: number): FsEvent {
-  const spec = eventRegistry.EVENTS_LOST;
+  const spec = eventRegistry.NODE_UNREACHABLE;
   return {
-    seq: 0, time: new Date(now).toISOString(), node: state.fsevdNode ?? state.schedulerName, type: 'EVENTS_LOST', code: spec.code, class: spec.class,
-    severity: 'error', transient: true, sources: ['cluster'], count: 1, data: { cluster: 'unreachable', address: state.address, seconds, lastError: state.lastError ?? null },
+    seq: 0, time: new Date(now).toISOString(), node: state.fsevdNode ?? state.schedulerName, type: 'NODE_UNREACHABLE', code: spec.code, class: spec.class,
+    severity: spec.severity, transient: spec.transient, sources: ['cluster'], count: 1, data: { address: state.address, seconds, lastError: state.lastError ?? null },
   };
 }

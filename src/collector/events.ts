@@ -56,6 +56,7 @@ export const eventRegistry = {
   EVENTS_LOST: { code: 28, class: 'warning', severity: 'warning', transient: false, description: 'A source lost records (kernel overrun, sequence gap, queue overflow).' },
   FS_WARNING: { code: 29, class: 'warning', severity: 'warning', transient: false, description: 'The filesystem logged warnings (ext4 warning_count rose; kernel log warnings).' },
   DEVICE_CHANGED: { code: 30, class: 'warning', severity: 'warning', transient: false, description: 'The block device under a mounted filesystem changed: resize, media change, eject request, read-only (data.change).' },
+  NODE_UNREACHABLE: { code: 31, class: 'error', severity: 'error', transient: false, description: 'fsevd cluster only: a node\'s fsevd could not be heard for unreachable.afterSeconds (data.address, data.seconds, data.lastError).' },
 } as const satisfies Record<string, EventSpec>;
 
 /** Stable name of an event type. */

@@ -35,6 +35,7 @@ const PINNED: Record<string, number> = {
   EVENTS_LOST: 28,
   FS_WARNING: 29,
   DEVICE_CHANGED: 30,
+  NODE_UNREACHABLE: 31,
 };
 
 test('every pinned event type keeps its code', () => {
