@@ -18,6 +18,7 @@ import { Daemon } from '../../src/daemon.ts';
 import type { ApiConfig } from '../../src/api/config.ts';
 import type { ApiContext } from '../../src/api/context.ts';
 import { waitFor } from '../helpers/system.ts';
+import { onCleanup } from '../helpers/cleanup.ts';
 
 /** Tokens every test daemon has. */
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -45,7 +46,7 @@ export async function startApi(t: TestContext, api: Record<string, unknown> = {}
     api: { tokens: [{ name: 'admin', role: 'admin', token: ADMIN_TOKEN }, { name: 'reader', role: 'read', token: READ_TOKEN }], ...api },
   });
   const daemon = await Daemon.start({ config, log: pino({ level: 'silent' }) });
-  t.after(async () => {
+  onCleanup(t, async () => {
     await daemon.stop();
     await rm(stateDir, { recursive: true, force: true });
   });
@@ -85,7 +86,7 @@ export class TestClient {
   static async open(t: TestContext, url: string, options: ClientOptions = {}): Promise<TestClient> {
     const ws = new WebSocket(url, options);
     const client = new TestClient(ws);
-    t.after(() => ws.terminate());
+    onCleanup(t, () => ws.terminate());
     await once(ws, 'open');
     await client.next((m) => m.type === 'hello', 'hello');
     return client;

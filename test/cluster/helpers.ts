@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon.ts';
+import { onCleanup } from '../helpers/cleanup.ts';
 
 /** The admin token the test daemons accept (POST /api/v1/events). */
 export const ADMIN_TOKEN = 'cluster-test-admin-token-0123456789';
@@ -48,7 +49,7 @@ export async function startCluster(t: TestContext, dir: string, config: Record<s
   const exit = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
   let exited = false;
   void exit.then(() => (exited = true));
-  t.after(async () => {
+  onCleanup(t, async () => {
     if (!exited) child.kill('SIGKILL');
     await exit;
   });

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import type { FsEvent } from '../../src/collector/types.ts';
+import { onCleanup } from './cleanup.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/fsevd.js', import.meta.url));
 
@@ -23,9 +24,12 @@ export interface DaemonProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Spawns `fsevd run` (optionally under a wrapper such as setpriv) and waits until it is ready. */
-export async function startDaemon(t: TestContext, stateDir: string, extraArgs: string[] = [], wrapper: string[] = []): Promise<DaemonProcess> {
-  const argv = [process.execPath, BIN, 'run', '--listen', '127.0.0.1:0', '--state-dir', stateDir, '--log-level', 'debug', ...extraArgs];
+/**
+ * Spawns `fsevd run` (optionally under a wrapper such as setpriv) and waits until it is ready.
+ * `entry` is the script node runs: bin/fsevd.js unless a test starts a build directly.
+ */
+export async function startDaemon(t: TestContext, stateDir: string, extraArgs: string[] = [], wrapper: string[] = [], entry = BIN): Promise<DaemonProcess> {
+  const argv = [process.execPath, entry, 'run', '--listen', '127.0.0.1:0', '--state-dir', stateDir, '--log-level', 'debug', ...extraArgs];
   const [file, ...args] = [...wrapper, ...argv];
   const child = spawn(file!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
@@ -34,7 +38,7 @@ export async function startDaemon(t: TestContext, stateDir: string, extraArgs: s
     exited = true;
     return (code ?? signal) as number | string;
   });
-  t.after(async () => {
+  onCleanup(t, async () => {
     if (!exited) child.kill('SIGKILL');
     await exit;
   });

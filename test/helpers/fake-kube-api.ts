@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import type { TestContext } from 'node:test';
+import { onCleanup } from './cleanup.ts';
 
 /** One recorded request. */
 export interface KubeRequest {
@@ -60,7 +61,7 @@ export async function startFakeKubeApi(t: TestContext, token: string, nodes: Nod
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  t.after(() => {
+  onCleanup(t, () => {
     server.closeAllConnections();
     server.close();
   });

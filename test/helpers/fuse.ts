@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { run } from './system.ts';
+import { onCleanup } from './cleanup.ts';
 
 /** Path of bindfs (Debian package bindfs), or undefined. */
 export const BINDFS = ['/usr/bin/bindfs', '/bin/bindfs'].find((path) => existsSync(path));
@@ -16,7 +17,7 @@ export const BINDFS = ['/usr/bin/bindfs', '/bin/bindfs'].find((path) => existsSy
 /** Registers the cleanup now; `start` then mounts `source` on `mountpoint` with bindfs -f. */
 export function fuseServers(t: TestContext): { start(source: string, mountpoint: string): ChildProcess } {
   const started: Array<{ server: ChildProcess; mountpoint: string }> = [];
-  t.after(async () => {
+  onCleanup(t, async () => {
     for (const { server, mountpoint } of started) {
       if (server.exitCode === null && server.signalCode === null) {
         server.kill('SIGCONT');

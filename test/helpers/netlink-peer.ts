@@ -7,6 +7,7 @@
  */
 import type { TestContext } from 'node:test';
 import { createGenericNetlink, genl, RawNetlinkSocket } from 'netlink';
+import { onCleanup } from './cleanup.ts';
 
 /** One attribute: type and raw value bytes (padding is added). */
 export interface RawAttribute {
@@ -128,7 +129,7 @@ export class NetlinkPeer {
 /** A peer closed in t.after. */
 export function peer(t: TestContext, protocol: number): NetlinkPeer {
   const p = new NetlinkPeer(protocol);
-  t.after(() => p.close());
+  onCleanup(t, () => p.close());
   return p;
 }
 

@@ -11,6 +11,7 @@ import { MountTable } from '../../src/collector/mounts/table.ts';
 import { RunningSource } from '../../src/collector/running-source.ts';
 import { sources as registry, type SourceName } from '../../src/collector/sources/registry.ts';
 import type { Observation, Source, SourceHealth } from '../../src/collector/types.ts';
+import { onCleanup } from './cleanup.ts';
 
 /** Sources running for a test. */
 export interface SourceRun {
@@ -26,7 +27,7 @@ export async function startSources(t: TestContext, configs: Partial<Record<Sourc
   const observations: Observation[] = [];
   const log = pino({ level: 'silent' });
   const running: RunningSource[] = [];
-  t.after(async () => {
+  onCleanup(t, async () => {
     for (const r of [...running].reverse()) await r.stop();
   });
   for (const [name, overrides] of Object.entries(configs) as Array<[SourceName, Record<string, unknown>]>) {

@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { onCleanup } from './cleanup.ts';
 
 /** What a stand-in answers. */
 export interface StubReply {
@@ -60,7 +61,7 @@ export async function stubCommands(t: TestContext, handlers: Record<string, Stub
   });
   server.listen(socket);
   await once(server, 'listening');
-  t.after(async () => {
+  onCleanup(t, async () => {
     server.close();
     await rm(dir, { recursive: true, force: true });
   });

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import type { TestContext } from 'node:test';
 import { parseMountinfo } from '../../src/collector/mounts/parse.ts';
 import { encodeBytes } from '../../src/util/bytes.ts';
+import { onCleanup } from './cleanup.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -40,7 +41,7 @@ export async function run(file: string, args: Array<string>, options: { timeoutM
  */
 export async function tempDir(t: TestContext, prefix = 'fsevd-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.after(async () => {
+  onCleanup(t, async () => {
     const inside = parseMountinfo(await readFile('/proc/self/mountinfo')).entries
       .map((e) => e.mountpoint)
       .filter((m) => m.startsWith(`${dir}/`))
@@ -78,7 +79,7 @@ export async function makeExt4Image(dir: string, sizeMiB = 16): Promise<string> 
 /** Loop-mounts an image (mount -o loop detaches the loop device itself on unmount). */
 export async function loopMount(t: TestContext, image: string, mountpoint: string, options = 'loop'): Promise<void> {
   await run('mount', ['-o', options, image, mountpoint]);
-  t.after(() => unmount(mountpoint));
+  onCleanup(t, () => unmount(mountpoint));
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */

@@ -3,12 +3,14 @@
  * tested, so its actions only record what they were asked, when, and how many ran at once), an
  * event builder and a silent context.
  */
+import type { TestContext } from 'node:test';
 import { Type, type Static } from '@sinclair/typebox';
 import { pino } from 'pino';
 import type { FsEvent } from '../../src/collector/types.ts';
 import { RulesEngine, type RulesEngineOptions } from '../../src/rules/index.ts';
 import { parseRules, type RuleSet } from '../../src/rules/parse.ts';
 import type { ActionModule, ActionRequest, ActionResult } from '../../src/rules/types.ts';
+import { onCleanup } from '../helpers/cleanup.ts';
 
 /** A silent logger. */
 export const silent = pino({ level: 'silent' });
@@ -69,9 +71,9 @@ export function rulesOf(rules: unknown[], module: ActionModule): RuleSet {
 }
 
 /** Opens an engine with fast settings; stopped after the test. */
-export async function engineOf(t: { after(fn: () => Promise<void>): void }, rules: RuleSet, options: Partial<RulesEngineOptions> = {}): Promise<RulesEngine> {
+export async function engineOf(t: TestContext, rules: RuleSet, options: Partial<RulesEngineOptions> = {}): Promise<RulesEngine> {
   const engine = await RulesEngine.open({ rules, log: silent, settings: { recheckMs: 20, lossHoldMs: 200, stopGraceMs: 2000 }, ...options });
-  t.after(() => engine.stop());
+  onCleanup(t, () => engine.stop());
   return engine;
 }
 
