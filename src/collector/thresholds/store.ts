@@ -7,9 +7,10 @@
  * against the configuration left by the previous one, persisted, and only then swapped in.
  */
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { writeFileAtomic } from '../../util/atomic-file.ts';
 import { FsevdError } from '../../errors.ts';
 import type { MountTableView, SpaceStore, ThresholdConfigView } from '../types.ts';
 import { applyRequests, applyWrite, toRequestLines, type ApplyContext, type ThresholdConfig } from './config.ts';
@@ -167,8 +168,7 @@ export class ThresholdStore implements ThresholdConfigView {
     const file = join(this.#options.stateDir, STATE_FILE);
     const body = JSON.stringify({ format: STATE_FORMAT, version: config.version, baseHash, lines: toRequestLines(config) }, null, 1);
     try {
-      await writeFile(`${file}.tmp`, `${body}\n`, { mode: 0o640 });
-      await rename(`${file}.tmp`, file);
+      await writeFileAtomic(file, `${body}\n`);
     } catch (err) {
       throw new FsevdError('FSEVD_E_INTERNAL', `Cannot save the thresholds to ${file}: ${(err as Error).message}`, { cause: err });
     }

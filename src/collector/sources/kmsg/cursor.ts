@@ -5,8 +5,9 @@
  * <stateDir>/kmsg-cursor.json, replaced atomically (write a temp file, rename), so a restart on
  * the same boot resumes after the last record read instead of replaying the ring as new faults.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../../util/atomic-file.ts';
 
 /** The saved position. */
 export interface KmsgCursor {
@@ -31,10 +32,7 @@ export async function loadCursor(stateDir: string): Promise<KmsgCursor | undefin
 
 /** Saves the cursor atomically. */
 export async function saveCursor(stateDir: string, cursor: KmsgCursor): Promise<void> {
-  const path = join(stateDir, FILE);
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(cursor)}\n`, { mode: 0o640 });
-  await rename(temp, path);
+  await writeFileAtomic(join(stateDir, FILE), `${JSON.stringify(cursor)}\n`);
 }
 
 /** The kernel's boot id, or undefined when /proc does not have it. */
