@@ -2,7 +2,7 @@
  * ext4 error → subscriber latency through fanotify (needs root). One loop-mounted ext4
  * (errors=continue); an error is raised with a write to /sys/fs/ext4/<loop>/trigger_fs_error on an
  * open fd, timed with process.hrtime (CLOCK_MONOTONIC) just before the write, and each reader
- * prints the same clock when the event reaches it. Three readers, one at a time, in interleaved
+ * prints the same clock when the event reaches it. Four readers, one at a time, in interleaved
  * blocks of the same run, so that none competes with another for the CPUs:
  *   - C floor: bench/baseline/fanotify-reader.c, a blocking read() (built here with cc);
  *   - bare Node: bench/baseline/fanotify-node-reader.ts, fsevd's native group (reader thread +
@@ -11,6 +11,7 @@
  *     (RunningSource wrapper), timed when it delivers the FS_ERROR observation;
  *   - fsevd: bench/lib/fanotify-subscriber.ts `daemon`, the whole daemon in a child process, timed
  *     first thing in an in-process pipeline subscription (Daemon.subscribe).
+ * Beside latency, each reader's main-thread CPU per error (/proc/PID/schedstat over a block).
  * The next error is raised only after the previous one arrived (plus 15–25 ms), so the kernel
  * never merges two into one event. Two scenarios: the kernel log line suppressed for this
  * filesystem (err_ratelimit_burst 0: fanotify alone, no console printing in the error path) and
@@ -37,6 +38,8 @@ type ReaderName = (typeof READERS)[number];
 /** A reader process that prints "ready", then "ev <ns>" per event. */
 interface Reader {
   next(timeoutMs: number): Promise<bigint | undefined>;
+  /** CPU time its main (JS or reading) thread has run so far, ns (/proc/PID/schedstat): far less moved by a busy machine than wall time. */
+  mainThreadCpuNs(): number;
   stop(): Promise<void>;
 }
 
@@ -72,6 +75,7 @@ async function startReader(argv: string[], stderr: 'inherit' | 'ignore'): Promis
       wake = undefined;
       return events.shift();
     },
+    mainThreadCpuNs: () => Number(readFileSync(`/proc/${child.pid}/schedstat`, 'utf8').split(' ')[0]),
     stop,
   };
 }
@@ -80,13 +84,15 @@ interface Results {
   samples: Record<ReaderName, number[]>;
   blockP50: Record<ReaderName, number[]>;
   missed: Record<ReaderName, number>;
+  /** Main-thread CPU µs per error, one figure per block (everything the reader did meanwhile, spread over its errors). */
+  cpuUs: Record<ReaderName, number[]>;
   writeUs: number[];
 }
 
 /** Rounds of one block per reader, order rotated each round so that none always goes first. */
 async function scenario(launch: Record<ReaderName, (() => string[]) | undefined>, trigger: number, label: string): Promise<Results> {
   const per = <T>(value: () => T) => Object.fromEntries(READERS.map((r) => [r, value()])) as Record<ReaderName, T>;
-  const results: Results = { samples: per(() => []), blockP50: per(() => []), missed: per(() => 0), writeUs: [] };
+  const results: Results = { samples: per(() => []), blockP50: per(() => []), missed: per(() => 0), cpuUs: per(() => []), writeUs: [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of READERS.map((_, i) => READERS[(i + round) % READERS.length]!)) {
       const argv = launch[name];
@@ -94,6 +100,7 @@ async function scenario(launch: Record<ReaderName, (() => string[]) | undefined>
       const reader = await startReader(argv(), name === 'fsevd' ? 'ignore' : 'inherit');
       await sleep(300);
       const block: number[] = [];
+      const cpuBefore = reader.mainThreadCpuNs();
       for (let i = 0; i < PER_BLOCK; i++) {
         const t0 = process.hrtime.bigint();
         writeSync(trigger, 'fsevd bench', 0);
@@ -103,6 +110,7 @@ async function scenario(launch: Record<ReaderName, (() => string[]) | undefined>
         else block.push(Number(at - t0) / 1000);
         await sleep(15 + Math.random() * 10);
       }
+      results.cpuUs[name].push((reader.mainThreadCpuNs() - cpuBefore) / 1000 / PER_BLOCK);
       await reader.stop();
       results.samples[name].push(...block);
       results.blockP50[name].push(summarize(block).p50);
@@ -116,7 +124,7 @@ function section(label: string, r: Results, floorReason: string | undefined): st
   const s = Object.fromEntries(READERS.map((name) => [name, summarize(r.samples[name])])) as Record<ReaderName, Summary>;
   const rows = READERS.filter((name) => s[name].n > 0).map((name) => {
     const blocks = summarize(r.blockP50[name]);
-    return [name, `${s[name].n}${r.missed[name] ? ` (${r.missed[name]} missed)` : ''}`, fmt(s[name].p50), fmt(s[name].p99), fmt(s[name].max), `${fmt(blocks.min)}–${fmt(blocks.max)}`];
+    return [name, `${s[name].n}${r.missed[name] ? ` (${r.missed[name]} missed)` : ''}`, fmt(s[name].p50), fmt(s[name].p99), fmt(s[name].max), `${fmt(blocks.min)}–${fmt(blocks.max)}`, fmt(summarize(r.cpuUs[name]).p50)];
   });
   const ratio = (a: ReaderName, b: ReaderName, what: 'p50' | 'p99') => s[a][what] / s[b][what];
   const verdict = (what: 'p50' | 'p99', target: number) => `${what} ${fmt(ratio('fsevd', 'bare Node', what), 2)}× (target ≤ ${target}×: ${ratio('fsevd', 'bare Node', what) <= target ? '**met**' : '**not met**'})`;
@@ -124,10 +132,10 @@ function section(label: string, r: Results, floorReason: string | undefined): st
   return [
     `### ${label}`,
     '',
-    table(['reader', 'n', 'p50 µs', 'p99 µs', 'max µs', 'p50 range over blocks'], rows),
+    table(['reader', 'n', 'p50 µs', 'p99 µs', 'max µs', 'p50 range over blocks', 'main-thread CPU µs per error (median of blocks)'], rows),
     '',
     `- fsevd vs bare Node: ${verdict('p50', 1.5)}, ${verdict('p99', 2)}; +${fmt(s.fsevd.p50 - s['bare Node'].p50)} µs at p50, +${fmt(s.fsevd.p99 - s['bare Node'].p99)} µs at p99.`,
-    `- fanotify source alone vs bare Node: p50 ${fmt(ratio('fanotify source', 'bare Node', 'p50'), 2)}×, p99 ${fmt(ratio('fanotify source', 'bare Node', 'p99'), 2)}× (what decoding and mapping add; the rest of fsevd's figure is the gatherer, correlation, journal write, event log line and the listeners called before the subscriber).`,
+    `- fanotify source alone vs bare Node: p50 ${fmt(ratio('fanotify source', 'bare Node', 'p50'), 2)}×, p99 ${fmt(ratio('fanotify source', 'bare Node', 'p99'), 2)}× (what decoding and mapping add; the rest of fsevd's figure is the gatherer, correlation, sequencing, the journal write and the listeners called before the subscriber).`,
     floorReason
       ? `- No C floor: ${floorReason}.`
       : `- vs the C floor: bare Node p50 ${fmt(ratio('bare Node', 'C floor', 'p50'), 2)}× / p99 ${fmt(ratio('bare Node', 'C floor', 'p99'), 2)}×; fsevd p50 ${fmt(ratio('fsevd', 'C floor', 'p50'), 2)}× / p99 ${fmt(ratio('fsevd', 'C floor', 'p99'), 2)}×.`,
@@ -171,7 +179,7 @@ async function measure(): Promise<void> {
   const logged = await scenario(launch, trigger, 'kernel log on');
   const body = [
     ctx.preamble('ext4 error → subscriber latency (fanotify)', 'bench/fanotify-latency.ts'),
-    `- Method: per scenario ${ROUNDS} rounds × ${READERS.length} readers × ${PER_BLOCK} errors, one reader process at a time, order rotated each round. An error is a \`write()\` to /sys/fs/ext4/<loop>/trigger_fs_error (open fd), timed with CLOCK_MONOTONIC just before the write; every reader timestamps the same clock when the event reaches it; the next error follows the previous one's arrival by 15–25 ms. **C floor**: bench/baseline/fanotify-reader.c, blocking read(). **bare Node**: bench/baseline/fanotify-node-reader.ts, fsevd's native group, raw callback. **fanotify source**: bench/lib/fanotify-subscriber.ts in \`source\` mode, fsevd's fanotify source alone in its RunningSource wrapper, timed when it delivers the FS_ERROR observation (decoding and mapping included; gatherer, pipeline and journal not). **fsevd**: the same script in \`daemon\` mode, the whole daemon (all sources, journal with default fsync: interval, HTTP server, correlation window 0 so that each error is a fault of its own) measured at an in-process pipeline subscription (\`Daemon.subscribe\`) on the FS_ERROR event with 'fanotify' in its sources.`,
+    `- Method: per scenario ${ROUNDS} rounds × ${READERS.length} readers × ${PER_BLOCK} errors, one reader process at a time, order rotated each round. An error is a \`write()\` to /sys/fs/ext4/<loop>/trigger_fs_error (open fd), timed with CLOCK_MONOTONIC just before the write; every reader timestamps the same clock when the event reaches it; the next error follows the previous one's arrival by 15–25 ms. **C floor**: bench/baseline/fanotify-reader.c, blocking read(). **bare Node**: bench/baseline/fanotify-node-reader.ts, fsevd's native group, raw callback. **fanotify source**: bench/lib/fanotify-subscriber.ts in \`source\` mode, fsevd's fanotify source alone in its RunningSource wrapper, timed when it delivers the FS_ERROR observation (decoding and mapping included; gatherer, pipeline and journal not). **fsevd**: the same script in \`daemon\` mode, the whole daemon (all sources, journal with default fsync: interval, HTTP server, correlation window 0 so that each error is a fault of its own) measured at an in-process pipeline subscription (\`Daemon.subscribe\`) on the FS_ERROR event with 'fanotify' in its sources. The pipeline publishes the first event of a loop turn before the source's callback returns, so the subscriber runs after the gatherer, correlation, sequencing, the journal write and the listeners registered before it (rules engine, stream hub); metrics counters, the refresh of other sources and the event log line follow at the end of the turn. **Main-thread CPU**: Δ of the first field of /proc/PID/schedstat (ns the reader's main thread ran) over a block ÷ its errors: everything that thread did meanwhile (for fsevd also the refresh of other sources each error sets off, the log line, timers), a figure the machine's noise moves far less than wall time.`,
     `- Scenarios: "kernel log suppressed" sets this filesystem's err_ratelimit_burst to 0, so the error path is fanotify alone; "kernel log on" restores the default (${burst} per interval), so the first errors of each interval are printed to the log and the console before fanotify is told (slower for every reader alike), and fsevd's kmsg source also parses them.`,
     '',
     section('kernel log suppressed (fanotify alone)', quiet, floorReason),

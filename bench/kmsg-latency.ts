@@ -115,7 +115,7 @@ await main(async () => {
   const ratio = s.fsevd.p50 / s['C floor'].p50;
   const body = [
     ctx.preamble('XFS fault → subscriber latency through the kernel log', 'bench/kmsg-latency.ts'),
-    `- Method: ${ROUNDS} round(s) × ${PER_BLOCK} shutdowns per reader, readers one at a time, order rotated per round. Latency = the reader's CLOCK_MONOTONIC when the "User initiated shutdown received." record reached it (fsevd: first thing in an in-process Daemon.subscribe listener, after gatherer, correlation, journal write and event log line) minus the clock just before XFS_IOC_GOINGDOWN. fsevd runs with correlation.windowMs 0 so that each remount-and-shutdown is a fault of its own; the first event of a fault is published at once with any window.`,
+    `- Method: ${ROUNDS} round(s) × ${PER_BLOCK} shutdowns per reader, readers one at a time, order rotated per round. Latency = the reader's CLOCK_MONOTONIC when the "User initiated shutdown received." record reached it (fsevd: first thing in an in-process Daemon.subscribe listener, after the gatherer, correlation, sequencing, the journal write and the listeners registered before it; the event log line follows at the end of the loop turn) minus the clock just before XFS_IOC_GOINGDOWN. fsevd runs with correlation.windowMs 0 so that each remount-and-shutdown is a fault of its own; the first event of a fault is published at once with any window.`,
     '',
     table(['reader', 'n', 'p50 µs', 'p95 µs', 'p99 µs', 'max µs', 'p50 ÷ C floor'], rows),
     '',

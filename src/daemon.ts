@@ -25,7 +25,11 @@ import type { Config } from './config/schema.ts';
 import { FsevdError } from './errors.ts';
 import { acquireLock, type Lock } from './util/lock.ts';
 import { parseListen } from './util/listen.ts';
+import { throttle } from './util/throttle.ts';
 import { version } from './version.ts';
+
+/** Least time between two looks at the other sources prompted by trouble (the first look is at once). */
+const REFRESH_INTERVAL_MS = 250;
 
 /** How to start a daemon. */
 export interface DaemonOptions {
@@ -53,6 +57,7 @@ export class Daemon {
   #sources = new Map<SourceName, RunningSource>();
   #paths!: SourcePaths;
   #stopping: Promise<void> | undefined;
+  readonly #refreshAfterTrouble = throttle(() => this.#refreshAll('trouble reported'), REFRESH_INTERVAL_MS);
 
   private constructor(options: DaemonOptions) {
     this.#config = options.config;
@@ -98,11 +103,14 @@ export class Daemon {
       // Error-driven flags (ext4 emergency_ro, shutdown) raise no mountinfo poll event: look again.
       // Warnings too: a repaired btrfs block (CORRECTED_CHECKSUM_ERROR) moves the corruption
       // counters, which then fold into its fault while it is still open.
-      // Deferred: the subscribers called after this listener (API streams) should not wait for it.
-      if (batch.some((e) => (e.class === 'error' || e.class === 'warning') && !e.sources.includes('mountinfo'))) setImmediate(() => this.#refreshAll('trouble reported'));
-    });
+      // Deferred (end of the pipeline's turn): subscribers should not wait for it. Throttled: a
+      // look costs ~5 ms of this thread (mountinfo, every sysfs counter), so many faults in a row
+      // get one look at once and one more when the interval ends, not one each.
+      if (batch.some((e) => (e.class === 'error' || e.class === 'warning') && !e.sources.includes('mountinfo'))) this.#refreshAfterTrouble.call();
+    }, { deferred: true });
     // Before any source starts, so that every published event is counted; a registry per daemon.
-    this.#metrics = new DaemonMetrics({ registry: new Registry(), inputs: { ...this.#apiContext(), journalSizeBytes: () => this.#journal.sizeBytes } });
+    // Its counters are bookkeeping read at scrape time: deferred, so subscribers do not wait for them.
+    this.#metrics = new DaemonMetrics({ registry: new Registry(), inputs: { ...this.#apiContext(), subscribe: (listener) => this.#pipeline.subscribe(listener, { deferred: true }), journalSizeBytes: () => this.#journal.sizeBytes } });
     // Before the sources, so that the rules see every event.
     const metrics = this.#metrics;
     this.#rules = await DaemonRules.start({ config: config.rules, stateDir: config.stateDir, log: this.#log.child({ component: 'rules' }), now: this.#now, sources: () => this.#apiContext().sources(), onRunFinished: (run) => metrics.hookRunFinished(run) });
@@ -168,6 +176,8 @@ export class Daemon {
       for (const source of this.#sources.values()) await source.stop();
       this.#metrics?.close();
       this.#pipeline?.close();
+      // After the pipeline's last deferred listeners, which may have asked for one more look.
+      this.#refreshAfterTrouble.cancel();
       await this.#rules?.stop();
       await this.#journal?.close();
       await this.#lock?.release();

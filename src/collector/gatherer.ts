@@ -7,9 +7,9 @@
  * all of them is updated. An observation that carries a
  * full identity (the mount table's own MOUNT/UMOUNT/REMOUNT) concerns that one mount.
  */
+import { isoTime } from '../util/iso-time.ts';
 import { eventSpec } from './events.ts';
 import type { FsEvent, MountEntry, MountIdentity, MountRef, MountTableView, Observation } from './types.ts';
-import { identityOf } from './mounts/table.ts';
 import { mountsOfNetworkRef, mountsOnLowerDevice } from './mounts/match.ts';
 
 /**
@@ -40,7 +40,7 @@ export class Gatherer {
   gather(obs: Observation): Gathered {
     const spec = eventSpec(obs.type);
     const base: GatheredEvent = {
-      time: new Date(obs.time).toISOString(),
+      time: isoTime(obs.time),
       type: obs.type,
       code: spec.code,
       class: spec.class,
@@ -55,7 +55,7 @@ export class Gatherer {
     const mounts = this.resolve(obs.mount);
     const primary = mounts[0];
     if (!primary) return { event: { ...base, data: { ...obs.data, unresolvedMount: obs.mount } }, mountIds: [] };
-    const event = withIdentity(base, identityOf(primary));
+    const event = withIdentity(base, primary);
     if (mounts.length > 1) event.data = { ...event.data, ...alsoMounted(mounts.slice(1)) };
     return { event, mountIds: mounts.map((m) => m.mountId) };
   }
@@ -108,8 +108,9 @@ function alsoMounted(others: readonly MountEntry[]): { alsoMountedAt: string[]; 
 }
 
 /**
- * Adds the mount's identity to a fresh event (gather() builds it; nothing else holds it). Field by
- * field on purpose: an object spread here was the pipeline's largest single cost in a profile.
+ * Adds the mount's identity (a MountIdentity or the MountEntry itself, read in place) to a fresh
+ * event (gather() builds it; nothing else holds it). Field by field on purpose: an object spread
+ * here was the pipeline's largest single cost in a profile.
  */
 function withIdentity(event: GatheredEvent, identity: MountIdentity): GatheredEvent {
   event.mountpoint = identity.mountpoint;
@@ -118,6 +119,7 @@ function withIdentity(event: GatheredEvent, identity: MountIdentity): GatheredEv
   event.major = identity.major;
   event.minor = identity.minor;
   event.mountId = identity.mountId;
-  if (identity.uuid !== undefined) event.uuid = identity.uuid;
+  // Truthy, as identityOf() has it: an empty uuid is no uuid.
+  if (identity.uuid) event.uuid = identity.uuid;
   return event;
 }

@@ -32,6 +32,8 @@ export class RunningSource {
   #abort = new AbortController();
   #retryTimer: NodeJS.Timeout | undefined;
   #retryDelay: number;
+  /** Time (ms) of the last observation emitted. */
+  #lastEventMs: number | undefined;
 
   constructor(source: Source, options: RunningSourceOptions) {
     this.source = source;
@@ -47,19 +49,26 @@ export class RunningSource {
 
   /** A copy of the current health. */
   health(): SourceHealth {
-    return { ...this.#health };
+    const health = { ...this.#health };
+    if (this.#lastEventMs !== undefined) health.lastEventTime = new Date(this.#lastEventMs).toISOString();
+    return health;
   }
 
   /** Starts the source; never throws (failures become a down state). */
   async start(): Promise<void> {
     const signal = this.#abort.signal;
+    const name = this.source.name;
     try {
       await this.source.start({
         emit: (obs) => {
           if (signal.aborted) return;
           this.#health.emitted += 1;
-          this.#health.lastEventTime = new Date(obs.time).toISOString();
-          this.#options.deliver({ ...obs, source: this.source.name });
+          // Formatted when health is read, not per observation (this is the latency path).
+          this.#lastEventMs = obs.time;
+          // The observation is the source's fresh object, handed over: naming its source in place
+          // spares a copy per observation.
+          (obs as Observation).source = name;
+          this.#options.deliver(obs as Observation);
         },
         setHealth: (update) => {
           if (update.state && update.state !== this.#health.state) {

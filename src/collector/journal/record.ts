@@ -52,24 +52,27 @@ export interface ScanResult {
 
 /** Encodes one event as a record; throws FsevdError FSEVD_E_JOURNAL if it is too large. */
 export function encodeRecord(event: FsEvent): Buffer {
-  const payload = Buffer.from(JSON.stringify(event), 'utf8');
-  if (payload.length > MAX_PAYLOAD_BYTES) {
+  const json = JSON.stringify(event);
+  const length = Buffer.byteLength(json, 'utf8');
+  if (length > MAX_PAYLOAD_BYTES) {
     throw new FsevdError(
       'FSEVD_E_JOURNAL',
-      `Event seq ${event.seq} encodes to ${payload.length} bytes, over the ${MAX_PAYLOAD_BYTES}-byte record limit`,
+      `Event seq ${event.seq} encodes to ${length} bytes, over the ${MAX_PAYLOAD_BYTES}-byte record limit`,
     );
   }
-  const record = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
+  // The payload is encoded straight into the record (no intermediate buffer and copy).
+  const record = Buffer.allocUnsafe(HEADER_BYTES + length);
+  record.write(json, HEADER_BYTES, 'utf8');
   record.writeUInt16LE(RECORD_MAGIC, 0);
-  record.writeUInt32LE(payload.length, 2);
-  record.writeUInt32LE(crc32(payload), 6);
-  payload.copy(record, HEADER_BYTES);
+  record.writeUInt32LE(length, 2);
+  record.writeUInt32LE(crc32(record.subarray(HEADER_BYTES)), 6);
   return record;
 }
 
 /** Encodes a batch as one contiguous buffer, so it can go to disk in one write. */
 export function encodeBatch(events: readonly FsEvent[]): Buffer {
-  return Buffer.concat(events.map(encodeRecord));
+  // One event is the usual batch (faults are rare): no array and no concatenation for it.
+  return events.length === 1 ? encodeRecord(events[0]!) : Buffer.concat(events.map(encodeRecord));
 }
 
 /** Decodes the record starting at `offset`; never throws. */

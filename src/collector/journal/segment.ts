@@ -69,7 +69,7 @@ export class SegmentWriter {
   size: number;
   private fd: number | null;
   /** Written since the last fsync started. */
-  private dirty = false;
+  private unsynced = false;
   /** The background fsync in progress; close() waits for it so the fd is never reused under it. */
   private inFlight: Promise<void> | null = null;
   /** A failed write could not be cut back (see cutBack). */
@@ -78,6 +78,11 @@ export class SegmentWriter {
   private constructor(readonly path: string, fd: number, size: number) {
     this.fd = fd;
     this.size = size;
+  }
+
+  /** True when bytes were written since the last fsync started. */
+  get dirty(): boolean {
+    return this.unsynced;
   }
 
   /** Opens an existing segment of `size` bytes for appending. */
@@ -107,17 +112,17 @@ export class SegmentWriter {
       throw new FsevdError('FSEVD_E_JOURNAL', `Cannot write journal segment ${this.path}`, { cause: err });
     }
     this.size += bytes.length;
-    this.dirty = true;
+    this.unsynced = true;
   }
 
   /** fsyncs now, blocking, if anything was written since the last fsync. */
   syncNow(): void {
-    if (!this.dirty) return;
-    this.dirty = false;
+    if (!this.unsynced) return;
+    this.unsynced = false;
     try {
       fsyncSync(this.openFd());
     } catch (err) {
-      this.dirty = true;
+      this.unsynced = true;
       throw new FsevdError('FSEVD_E_JOURNAL', `Cannot fsync journal segment ${this.path}`, { cause: err });
     }
   }
@@ -126,14 +131,14 @@ export class SegmentWriter {
   syncLater(): Promise<void> {
     // The fsync in progress may have started before the latest write: wait, then look again.
     if (this.inFlight) return this.inFlight.then(() => this.syncLater());
-    if (!this.dirty || this.fd === null) return Promise.resolve();
+    if (!this.unsynced || this.fd === null) return Promise.resolve();
     const fd = this.fd;
-    this.dirty = false;
+    this.unsynced = false;
     this.inFlight = new Promise<void>((resolve, reject) => {
       fsync(fd, (err) => {
         this.inFlight = null;
         if (err) {
-          this.dirty = true;
+          this.unsynced = true;
           reject(new FsevdError('FSEVD_E_JOURNAL', `Cannot fsync journal segment ${this.path}`, { cause: err }));
         } else {
           resolve();

@@ -2,17 +2,25 @@
  * @module collector/pipeline
  * The one ordered stream of a node. Every observation is gathered (mount identity), folded with
  * other reports of the same fault when correlation is on (correlate.ts), given the next sequence
- * number, applied to the per-mount health, appended to the journal, and only then
- * published to subscribers, so nothing a subscriber saw can be missing after a crash. Events are
- * written in batches: everything accepted in one turn of the event loop is one journal write.
+ * number, applied to the per-mount health, appended to the journal, and only then published to
+ * subscribers (publish.ts), so nothing a subscriber saw can be missing after a crash.
+ *
+ * Latency and batching: the first event of a turn of the event loop is journaled and published
+ * before accept() returns, with no hop through the loop (faults are rare, so this is the usual
+ * case, and the one whose latency fsevd promises). Whatever follows in the same turn (the rest of
+ * a flood) is one batch, one journal write, at the end of the turn (setImmediate), which is also
+ * when deferred listeners and the event log lines get their batches and the correlation timer is
+ * armed: work that nobody waits for stays off the path of the first event.
  */
 import type { Logger } from 'pino';
 import type { Journal } from '../journal/index.ts';
-import type { Gatherer } from '../gatherer.ts';
+import type { Gatherer, Gathered } from '../gatherer.ts';
 import type { FsEvent, MountState, MountTableView, Observation, SpaceStore } from '../types.ts';
 import { applyEvent, initialHealth, isRepeat, mountState, type MountHealth } from './mount-health.ts';
 import { Correlator, type CorrelationConfig } from './correlate.ts';
-import type { Gathered } from '../gatherer.ts';
+import { Publisher, type EventListener, type SubscribeOptions } from './publish.ts';
+
+export type { EventListener, SubscribeOptions } from './publish.ts';
 
 /** What the pipeline needs. */
 export interface PipelineOptions {
@@ -30,28 +38,30 @@ export interface PipelineOptions {
   correlation?: CorrelationConfig;
 }
 
-/** Receives each published batch, in sequence order; must not block. */
-export type EventListener = (events: readonly FsEvent[]) => void;
-
 /** Sequencing, state and journaling of events. */
 export class Pipeline {
   readonly #options: PipelineOptions;
+  readonly #publisher: Publisher;
   readonly #health = new Map<number, MountHealth>();
-  readonly #listeners = new Set<EventListener>();
   readonly #startedAt: string;
+  readonly #correlator: Correlator | undefined;
   #nextSeq: number;
   #pending: FsEvent[] = [];
-  #flushScheduled = false;
-  #journalErrors = 0;
-  #closed = false;
-  #logEvents: boolean;
-  readonly #correlator: Correlator | undefined;
+  /** A setImmediate for the end of this turn is queued (see #endTurn). */
+  #turnEndQueued = false;
+  /** This turn already published an event at once; later ones wait for the end of the turn. */
+  #publishedThisTurn = false;
+  /** The correlator took a report this turn: its timer is looked at again at the end of the turn. */
+  #correlationChanged = false;
   #correlationTimer: NodeJS.Timeout | undefined;
+  /** When the correlation timer fires (ms); undefined when it is not armed. */
+  #correlationDueAt: number | undefined;
+  #closed = false;
 
   constructor(options: PipelineOptions) {
     this.#options = options;
+    this.#publisher = new Publisher({ journal: options.journal, log: options.log, logEvents: options.logEvents });
     if (options.correlation) this.#correlator = new Correlator(options.correlation, (item) => this.#sequence(item));
-    this.#logEvents = options.logEvents;
     this.#nextSeq = options.journal.lastSeq + 1;
     this.#startedAt = new Date(options.now()).toISOString();
     // Health of a mount that went away is dropped, so the map stays bounded by the live mounts.
@@ -60,15 +70,26 @@ export class Pipeline {
     });
   }
 
-  /** Takes one observation; it is published on the next flush. */
+  /**
+   * Takes one observation. The first event of a turn is journaled and published before this
+   * returns; later ones at the end of the turn (see the module comment).
+   */
   accept(obs: Observation): void {
     if (this.#closed) return;
-    const { event: gathered, mountIds } = this.#options.gatherer.gather(obs);
+    const gathered = this.#options.gatherer.gather(obs);
     // Two sources seeing one outage (kernel log and statfs probe) make one transition, not two.
-    if (mountIds.length > 0 && mountIds.every((id) => isRepeat(this.#healthOf(id), obs.type, obs.data, obs.source))) return;
-    if (!this.#correlator) return void this.#sequence({ event: gathered, mountIds });
-    this.#correlator.offer({ event: gathered, mountIds }, this.#options.now());
-    this.#scheduleCorrelation();
+    if (this.#repeatsAvailability(obs, gathered.mountIds)) return;
+    if (this.#correlator) {
+      this.#correlator.offer(gathered, this.#options.now());
+      this.#correlationChanged = true;
+    } else {
+      this.#sequence(gathered);
+    }
+    if (this.#pending.length > 0 && !this.#publishedThisTurn) {
+      this.#publishedThisTurn = true;
+      this.flush();
+    }
+    this.#queueTurnEnd();
   }
 
   /** Changes the correlation windows (config reload); faults already open keep their start. */
@@ -76,64 +97,22 @@ export class Pipeline {
     this.#correlator?.setConfig(config);
   }
 
-  /** Gives a gathered event its seq, applies it to the mounts' health and queues it for the journal. */
-  #sequence({ event: gathered, mountIds }: Gathered): number {
-    const event: FsEvent = { seq: this.#nextSeq++, node: this.#options.node, ...gathered };
-    // A UMOUNT concerns a mount already gone from the table; it has no health left to update.
-    for (const id of mountIds) if (this.#options.mounts.byId(id)) applyEvent(this.#healthOf(id), event);
-    this.#pending.push(event);
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-    return event.seq;
-  }
-
-  /** One timer for the correlator's next held event or follow-up. */
-  #scheduleCorrelation(): void {
-    clearTimeout(this.#correlationTimer);
-    const due = this.#correlator?.nextDue;
-    if (due === undefined || this.#closed) return;
-    this.#correlationTimer = setTimeout(() => {
-      this.#correlator!.due(this.#options.now());
-      this.#scheduleCorrelation();
-    }, Math.max(0, due - this.#options.now()));
-    this.#correlationTimer.unref();
-  }
-
-  /** Journals and publishes everything pending now. */
+  /** Journals and publishes everything pending now (deferred listeners and log lines follow at the end of the turn). */
   flush(): void {
-    this.#flushScheduled = false;
     if (this.#pending.length === 0) return;
     const batch = this.#pending;
     this.#pending = [];
-    try {
-      this.#options.journal.append(batch);
-    } catch (err) {
-      // Live subscribers still get the events; history and restart-resume will miss them.
-      this.#journalErrors += batch.length;
-      this.#options.log.error({ err, events: batch.length }, 'Journal write failed; events published but not stored');
-    }
-    for (const listener of this.#listeners) {
-      try {
-        listener(batch);
-      } catch (err) {
-        this.#options.log.error({ err }, 'Event listener failed');
-      }
-    }
-    // Logged after the listeners: subscribers should not wait for the log's serialisation.
-    if (this.#logEvents) for (const event of batch) this.#logEvent(event);
+    this.#publisher.publish(batch);
   }
 
-  /** Subscribes to published batches; returns the unsubscribe function. */
-  subscribe(listener: EventListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  /** Subscribes to published batches (at once, or deferred to the end of the turn); returns the unsubscribe function. */
+  subscribe(listener: EventListener, options?: SubscribeOptions): () => void {
+    return this.#publisher.subscribe(listener, options);
   }
 
   /** Turns the one-line-per-event log on or off (config reload). */
   setLogEvents(on: boolean): void {
-    this.#logEvents = on;
+    this.#publisher.logEvents = on;
   }
 
   /** Sequence number of the last accepted event (0 when none ever). */
@@ -143,7 +122,7 @@ export class Pipeline {
 
   /** Events that could not be journaled since start. */
   get journalErrors(): number {
-    return this.#journalErrors;
+    return this.#publisher.journalErrors;
   }
 
   /** Current state of every mount, in mount-table order. */
@@ -164,8 +143,66 @@ export class Pipeline {
     clearTimeout(this.#correlationTimer);
     this.#correlator?.drain();
     this.flush();
+    this.#publisher.drain();
     this.#closed = true;
-    this.#listeners.clear();
+    this.#publisher.clear();
+  }
+
+  /** True when an availability report only repeats what every mount it concerns already shows. */
+  #repeatsAvailability(obs: Observation, mountIds: readonly number[]): boolean {
+    if ((obs.type !== 'FS_AVAILABLE' && obs.type !== 'FS_UNAVAILABLE') || mountIds.length === 0) return false;
+    for (const id of mountIds) if (!isRepeat(this.#healthOf(id), obs.type, obs.data, obs.source)) return false;
+    return true;
+  }
+
+  /** Gives a gathered event its seq, applies it to the mounts' health and queues it for the journal. */
+  #sequence({ event: gathered, mountIds }: Gathered): number {
+    const event = sequenced(this.#nextSeq++, this.#options.node, gathered);
+    // A UMOUNT concerns a mount already gone from the table; it has no health left to update.
+    for (const id of mountIds) if (this.#options.mounts.byId(id)) applyEvent(this.#healthOf(id), event);
+    this.#pending.push(event);
+    return event.seq;
+  }
+
+  #queueTurnEnd(): void {
+    if (this.#turnEndQueued || this.#closed) return;
+    this.#turnEndQueued = true;
+    setImmediate(() => this.#endTurn());
+  }
+
+  /** End of a turn: the events that came after its first one, the correlation timer, then deferred listeners and log lines. */
+  #endTurn(): void {
+    this.#turnEndQueued = false;
+    this.#publishedThisTurn = false;
+    this.flush();
+    if (this.#correlationChanged) {
+      this.#correlationChanged = false;
+      this.#scheduleCorrelation();
+    }
+    this.#publisher.drain();
+  }
+
+  /**
+   * One timer for the correlator's next held event or follow-up. It is re-armed only when the
+   * next due time moves earlier: each report of an open fault pushes its end later, and a timer
+   * that fires early finds nothing due and re-arms (cheaper than a clear and a set per report).
+   */
+  #scheduleCorrelation(): void {
+    const due = this.#correlator?.nextDue;
+    if (due === undefined || this.#closed) return;
+    if (this.#correlationDueAt !== undefined && this.#correlationDueAt <= due) return;
+    clearTimeout(this.#correlationTimer);
+    this.#correlationDueAt = due;
+    this.#correlationTimer = setTimeout(() => {
+      this.#correlationDueAt = undefined;
+      this.#correlator!.due(this.#options.now());
+      if (this.#pending.length > 0) {
+        this.flush();
+        this.#queueTurnEnd();
+      }
+      this.#scheduleCorrelation();
+    }, Math.max(0, due - this.#options.now()));
+    this.#correlationTimer.unref();
   }
 
   #healthOf(mountId: number): MountHealth {
@@ -176,9 +213,20 @@ export class Pipeline {
     }
     return health;
   }
+}
 
-  #logEvent(event: FsEvent): void {
-    const { seq, type, severity, mountpoint, device, fstype, sources, count, data } = event;
-    this.#options.log.info({ seq, type, severity, mountpoint, device, fstype, sources, count, data }, `Event ${type}${mountpoint ? ` on ${mountpoint}` : ''}`);
-  }
+/**
+ * The published form of a gathered event, field by field in a fixed order (the order of its JSON
+ * everywhere): a spread here costs several times more, on the path of every event.
+ */
+function sequenced(seq: number, node: string, g: Gathered['event']): FsEvent {
+  const event: FsEvent = { seq, node, time: g.time, type: g.type, code: g.code, class: g.class, severity: g.severity, transient: g.transient, sources: g.sources, count: g.count, data: g.data };
+  if (g.mountpoint !== undefined) event.mountpoint = g.mountpoint;
+  if (g.device !== undefined) event.device = g.device;
+  if (g.fstype !== undefined) event.fstype = g.fstype;
+  if (g.major !== undefined) event.major = g.major;
+  if (g.minor !== undefined) event.minor = g.minor;
+  if (g.mountId !== undefined) event.mountId = g.mountId;
+  if (g.uuid !== undefined) event.uuid = g.uuid;
+  return event;
 }

@@ -32,8 +32,10 @@ export function applyEvent(health: MountHealth, event: FsEvent): void {
   health.lastEventTime = event.time;
   health.counters[event.type] = (health.counters[event.type] ?? 0) + event.count;
   if (event.class === 'error') {
-    const errno = typeof event.data.errno === 'number' ? event.data.errno : undefined;
-    health.lastError = { time: event.time, type: event.type, seq: event.seq, ...(errno === undefined ? {} : { errno }) };
+    // No spread: this runs on every error event, before it is published.
+    const lastError: NonNullable<MountHealth['lastError']> = { time: event.time, type: event.type, seq: event.seq };
+    if (typeof event.data.errno === 'number') lastError.errno = event.data.errno;
+    health.lastError = lastError;
   }
   applyErrorState(health, event);
   if (event.type === 'FS_UNAVAILABLE') {

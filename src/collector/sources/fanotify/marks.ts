@@ -71,6 +71,8 @@ export class MarkBook {
   readonly #superblocks = new Map<string, SuperblockMark & { requestId?: number }>();
   /** fsid → the superblocks that have it, by devno key. */
   readonly #fsids = new Map<string, Map<string, Devno>>();
+  /** fsid → its superblock, for the fsids only one marked superblock has: one lookup per event. */
+  readonly #sole = new Map<string, Readonly<Devno>>();
   readonly #requests = new Map<number, Request>();
   #queue: string[] = [];
   #nextId = 1;
@@ -116,6 +118,11 @@ export class MarkBook {
     return devnos ? [...devnos.values()] : [];
   }
 
+  /** The device number of the one marked superblock with this fsid; undefined when none or several have it. */
+  soleDevnoOf(fsid: string): Readonly<Devno> | undefined {
+    return this.#sole.get(fsid);
+  }
+
   /** Every known superblock, for health. */
   superblocks(): SuperblockMark[] {
     return [...this.#superblocks.values()].map(({ requestId: _, ...sb }) => sb);
@@ -159,8 +166,11 @@ export class MarkBook {
 
   #forget(key: string): void {
     const sb = this.#superblocks.get(key);
-    if (sb?.fsid) this.#fsids.get(sb.fsid)?.delete(key);
-    if (sb?.fsid && this.#fsids.get(sb.fsid)?.size === 0) this.#fsids.delete(sb.fsid);
+    if (sb?.fsid) {
+      this.#fsids.get(sb.fsid)?.delete(key);
+      if (this.#fsids.get(sb.fsid)?.size === 0) this.#fsids.delete(sb.fsid);
+      this.#updateSole(sb.fsid);
+    }
     this.#superblocks.delete(key);
     this.#queue = this.#queue.filter((k) => k !== key);
   }
@@ -225,8 +235,17 @@ export class MarkBook {
     delete sb.reason;
     sb.fsid = fsidToString(result.fsid[0], result.fsid[1]);
     const devnos = this.#fsids.get(sb.fsid) ?? new Map<string, Devno>();
-    devnos.set(key, { major: result.dev!.major, minor: result.dev!.minor });
+    // Frozen: events carry this very object as their mount reference (no copy per event).
+    devnos.set(key, Object.freeze({ major: result.dev!.major, minor: result.dev!.minor }));
     this.#fsids.set(sb.fsid, devnos);
+    this.#updateSole(sb.fsid);
+  }
+
+  #updateSole(fsid: string): void {
+    const devnos = this.#fsids.get(fsid);
+    const [only, ...others] = devnos?.values() ?? [];
+    if (only && others.length === 0) this.#sole.set(fsid, only);
+    else this.#sole.delete(fsid);
   }
 }
 

@@ -91,6 +91,18 @@ test('record order does not matter, a negative errno is made positive, 64-bit in
   assert.equal(record.fsid, '00000001:00000002');
 });
 
+test('a 64-bit inode beyond 2^53 is kept exact as a decimal string; the handle is hex of every byte', () => {
+  const handle = Buffer.alloc(12);
+  handle.writeBigUInt64LE(2n ** 63n + 12345n, 0);
+  handle.writeUInt32LE(0xdeadbeef, 8);
+  const [record] = decodeEvents(event(FS_ERROR, [errorInfo(5, 1), fidInfo([0x80000000, 0x7f], 0x82, handle)])).records;
+  if (record?.kind !== 'fs-error') return assert.fail('no fs-error record');
+  assert.equal(record.inode, (2n ** 63n + 12345n).toString());
+  assert.equal(record.generation, 0xdeadbeef);
+  assert.deepEqual(record.handle, { type: 0x82, hex: handle.toString('hex') });
+  assert.equal(record.fsid, '80000000:0000007f');
+});
+
 test('several events in one read, an overflow among them, and unknown info records are skipped and counted', () => {
   const unknown = info(42, Buffer.alloc(8, 0xaa));
   const buffer = Buffer.concat([
