@@ -82,8 +82,11 @@ export async function loopMount(t: TestContext, image: string, mountpoint: strin
   onCleanup(t, () => unmount(mountpoint));
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+/**
+ * Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. The
+ * default is generous: on a loaded 2-core machine process starts and fsyncs take seconds.
+ */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
