@@ -12,19 +12,19 @@
  * A rule without `resolve` fires and stays idle (its cooldown dedups). While an instance is
  * active, further matches do nothing (one drain per outage, whatever the storm). The undo waits
  * while fsevd itself is unhealthy (a source down, events lost recently): it is re-checked, never
- * skipped. Rules are indexed by event type, so an event costs only the rules that can match it.
+ * skipped. Rules are indexed by event type and mount point (candidates.ts), so an event costs
+ * only the rules that can match or resolve it.
  */
 import type { Logger } from 'pino';
-import { eventTypes, type EventType } from '../collector/events.ts';
 import type { FsEvent } from '../collector/types.ts';
+import { RuleIndex } from './candidates.ts';
+import { chainOf, type InstanceId } from './instance-ids.ts';
 import type { CompiledRule } from './parse.ts';
 import type { InstanceRecord } from './state-file.ts';
 import type { ActionPhase } from './types.ts';
 
 /** Idle instances (cooldown or count window running) are swept this often. */
 const SWEEP_INTERVAL_MS = 60_000;
-/** Type × mount point pairs whose candidate rules are remembered; beyond it the memory starts over. */
-const MAX_CANDIDATE_LISTS = 8192;
 
 /** What the evaluator asks of the engine. */
 export interface EvaluatorHooks {
@@ -55,14 +55,14 @@ export interface EvaluatorCounters {
 /** The rule evaluator. */
 export class Evaluator {
   readonly #hooks: EvaluatorHooks;
-  #byType = new Map<EventType, CompiledRule[]>();
-  /** Rules whose type and mount conditions can accept a type × mount point: most rules fail there, once. */
-  #candidates = new Map<EventType, Map<string | undefined, CompiledRule[]>>();
-  #candidateLists = 0;
+  /** Candidate rules per type × mount point: most rules fail there, once per pair. */
+  #index = new RuleIndex([]);
   /** Instances per rule that a resolving event can act on (pending, active, healing); 0 skips its resolve test. */
   readonly #open = new Map<string, number>();
   #rules = new Map<string, CompiledRule>();
   readonly #instances = new Map<string, InstanceRecord>();
+  /** Instances forgotten (or restored) so far: an instance remembered on an InstanceId is still the one in force while this has not moved. */
+  #forgotten = 0;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   /** Why each held undo waits, for the API. */
   readonly #held = new Map<string, string>();
@@ -78,9 +78,7 @@ export class Evaluator {
   /** Swaps the rules; instances of rules that are gone are forgotten (what they did stays done). */
   setRules(rules: readonly CompiledRule[]): void {
     this.#rules = new Map(rules.map((r) => [r.name, r]));
-    this.#byType = new Map(eventTypes.map((type) => [type, rules.filter((r) => canConcern(r, type))]));
-    this.#candidates = new Map();
-    this.#candidateLists = 0;
+    this.#index = new RuleIndex(rules);
     for (const [chain, instance] of this.#instances) {
       if (this.#rules.has(instance.rule)) continue;
       if (instance.status === 'active' || instance.status === 'healing') this.#hooks.log.warn({ rule: instance.rule, key: instance.key, node: instance.node }, 'Rule removed while firing: its fire is not undone');
@@ -106,6 +104,7 @@ export class Evaluator {
 
   /** Takes over journaled instances after a restart, restarting their timers. */
   restore(records: readonly InstanceRecord[]): void {
+    this.#forgotten++;
     for (const record of records) {
       const rule = this.#rules.get(record.rule);
       if (!rule) continue;
@@ -121,17 +120,17 @@ export class Evaluator {
 
   /** Evaluates one event against every rule that can concern it. */
   evaluate(event: FsEvent): void {
-    const rules = this.#candidatesOf(event);
-    if (rules.length === 0) return;
+    const candidates = this.#index.candidates(event.type, event.mountpoint);
+    if (candidates.length === 0) return;
     let node: string | undefined;
-    for (const rule of rules) {
-      const matched = rule.match.matches(event);
-      if (!matched && (!this.#open.get(rule.name) || !rule.resolve?.matches(event))) continue;
+    for (const candidate of candidates) {
+      const rule = candidate.rule;
+      const matched = candidate.match && rule.match.matchesIndexed(event);
+      if (!matched && (!candidate.resolve || !this.#open.get(rule.name) || !rule.resolve!.matchesIndexed(event))) continue;
       node ??= this.#hooks.nodeOf(event);
-      const key = rule.key({ rule: rule.name, node, event });
-      const chain = chainOf(rule.name, node, key);
-      if (matched) this.#onMatch(rule, chain, node, key, event);
-      else this.#onResolve(rule, chain, event);
+      const id = candidate.idOf(node, event);
+      if (matched) this.#onMatch(rule, id, node, event);
+      else this.#onResolve(rule, id, event);
     }
   }
 
@@ -142,9 +141,24 @@ export class Evaluator {
     this.#timers.clear();
   }
 
-  #onMatch(rule: CompiledRule, chain: string, node: string, key: string, event: FsEvent): void {
+  /** The instance of an id, if there is one (remembered on the id: see InstanceId.instance). */
+  #instanceOf(id: InstanceId): InstanceRecord | undefined {
+    if (id.instance !== undefined && id.looked === this.#forgotten) return id.instance;
+    const instance = this.#instances.get(id.chain);
+    // Only a found instance is remembered: one created later is found by the next lookup.
+    if (instance !== undefined) {
+      id.instance = instance;
+      id.looked = this.#forgotten;
+    }
+    return instance;
+  }
+
+  #onMatch(rule: CompiledRule, id: InstanceId, node: string, event: FsEvent): void {
+    const { key, chain } = id;
+    let instance = this.#instanceOf(id);
+    // Pending or firing: the storm's usual case, settled before reading the clock.
+    if (instance !== undefined && (instance.status === 'pending' || instance.status === 'active')) return void this.counters.deduplicated++;
     const now = this.#hooks.now();
-    let instance = this.#instances.get(chain);
     if (!instance) {
       if (this.#instances.size >= this.#hooks.maxInstances) return void this.counters.refused++;
       instance = { rule: rule.name, node, key, status: 'idle', since: now, hits: [] };
@@ -157,7 +171,6 @@ export class Evaluator {
       delete instance.resolvedBy;
       return this.#hooks.changed();
     }
-    if (instance.status !== 'idle') return void this.counters.deduplicated++;
     if (rule.count > 1) {
       // Oldest first: drop the expired ones in place (no new array per event in a storm).
       while (instance.hits.length > 0 && now - instance.hits[0]! >= rule.withinMs) instance.hits.shift();
@@ -177,8 +190,9 @@ export class Evaluator {
     this.#fire(rule, chain);
   }
 
-  #onResolve(rule: CompiledRule, chain: string, event: FsEvent): void {
-    const instance = this.#instances.get(chain);
+  #onResolve(rule: CompiledRule, id: InstanceId, event: FsEvent): void {
+    const chain = id.chain;
+    const instance = this.#instanceOf(id);
     if (!instance) return;
     const now = this.#hooks.now();
     if (instance.status === 'pending') {
@@ -227,26 +241,6 @@ export class Evaluator {
     this.#hooks.changed();
   }
 
-  #candidatesOf(event: FsEvent): readonly CompiledRule[] {
-    let byMount = this.#candidates.get(event.type);
-    if (!byMount) {
-      byMount = new Map();
-      this.#candidates.set(event.type, byMount);
-    }
-    const mountpoint = event.mountpoint;
-    let rules = byMount.get(mountpoint);
-    if (!rules) {
-      rules = (this.#byType.get(event.type) ?? []).filter((r) => r.match.acceptsMount(mountpoint) || (r.resolve !== undefined && r.resolve.acceptsMount(mountpoint)));
-      if (++this.#candidateLists > MAX_CANDIDATE_LISTS) {
-        this.#candidates = new Map([[event.type, byMount]]);
-        byMount.clear();
-        this.#candidateLists = 1;
-      }
-      byMount.set(mountpoint, rules);
-    }
-    return rules;
-  }
-
   #set(instance: InstanceRecord, status: InstanceRecord['status'], now: number): void {
     const open = (s: InstanceRecord['status']) => (s === 'idle' ? 0 : 1);
     const change = open(status) - open(instance.status);
@@ -267,6 +261,7 @@ export class Evaluator {
   }
 
   #forget(chain: string): void {
+    this.#forgotten++;
     this.#clearTimer(chain);
     const instance = this.#instances.get(chain);
     if (instance) this.#set(instance, 'idle', instance.since);
@@ -285,14 +280,4 @@ export class Evaluator {
     }
     if (this.#instances.size !== before) this.#hooks.changed();
   }
-}
-
-/** The internal id of an instance: its actions form one ordered chain. */
-export function chainOf(rule: string, node: string, key: string): string {
-  return `${rule}\u0000${node}\u0000${key}`;
-}
-
-function canConcern(rule: CompiledRule, type: EventType): boolean {
-  const can = (types: ReadonlySet<EventType> | undefined) => types === undefined || types.has(type);
-  return can(rule.match.types) || (rule.resolve !== undefined && can(rule.resolve.types));
 }

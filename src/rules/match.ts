@@ -5,9 +5,10 @@
  * globs and data fields. Data fields are dotted paths into `event.data`; a value matches when it
  * equals the given scalar or any of a list (strict equality, so `5` is not `"5"`).
  *
- * It runs for every event against every rule of its type, so it is built for that: the cheap set
- * lookups come first, and glob answers are remembered per path (a node has few mount points and
- * devices, while an event storm repeats them endlessly).
+ * It runs for every event against the rules the engine's index (candidates.ts) found for its type
+ * and mount point, so it is built for that: `matchesIndexed` skips the two conditions the index
+ * already checked, the cheap set lookups come first, and glob answers are remembered per path (a
+ * node has few mount points and devices, while an event storm repeats them endlessly).
  */
 import { severityOrder } from '../api/stream/filter.ts';
 import { compileGlob, type Glob } from '../api/stream/glob.ts';
@@ -21,6 +22,8 @@ const MAX_REMEMBERED_PATHS = 4096;
 /** A compiled matcher. */
 export interface Matcher {
   matches(event: FsEvent): boolean;
+  /** Same answer as matches for an event whose type and mount point it accepts (types, acceptsMount): tests only the rest. */
+  matchesIndexed(event: FsEvent): boolean;
   /** The event types it can match, or undefined for any type (lets the engine index rules by type). */
   types: ReadonlySet<EventType> | undefined;
   /** Whether its mount condition can accept this mount point (true without one); lets the engine index rules by mount. */
@@ -31,10 +34,10 @@ const severityRank = Object.fromEntries(severityOrder.map((s, i) => [s, i])) as 
 
 /** Compiles a validated matcher. */
 export function compileMatcher(spec: MatchSpec): Matcher {
+  // Beyond the type and mount point, which the index checks once per pair.
   const tests: Array<(event: FsEvent) => boolean> = [];
   const set = <T>(values: readonly T[] | undefined) => (values && values.length > 0 ? new Set(values) : undefined);
   const types = set(spec.types);
-  if (types) tests.push((e) => types.has(e.type));
   const classes = set(spec.classes);
   if (classes) tests.push((e) => classes.has(e.class));
   if (spec.severity) {
@@ -47,7 +50,6 @@ export function compileMatcher(spec: MatchSpec): Matcher {
   if (sources) tests.push((e) => e.sources.some((s) => sources.has(s)));
   const mounts = spec.mounts?.length ? rememberedGlobs(spec.mounts) : undefined;
   const acceptsMount = (mountpoint: string | undefined) => mounts === undefined || (mountpoint !== undefined && mounts(mountpoint));
-  if (mounts) tests.push((e) => acceptsMount(e.mountpoint));
   if (spec.devices?.length) {
     const devices = rememberedGlobs(spec.devices);
     tests.push((e) => e.device !== undefined && devices(e.device));
@@ -57,13 +59,15 @@ export function compileMatcher(spec: MatchSpec): Matcher {
     const accepted = new Set(Array.isArray(wanted) ? wanted : [wanted]);
     tests.push((e) => accepted.has(lookup(e.data, keys) as never));
   }
+  const matchesIndexed = (event: FsEvent) => {
+    for (const test of tests) if (!test(event)) return false;
+    return true;
+  };
   return {
     types,
     acceptsMount,
-    matches(event) {
-      for (const test of tests) if (!test(event)) return false;
-      return true;
-    },
+    matchesIndexed,
+    matches: (event) => (types === undefined || types.has(event.type)) && acceptsMount(event.mountpoint) && matchesIndexed(event),
   };
 }
 

@@ -49,7 +49,7 @@ export type NewAction = Omit<PendingRecord, 'id' | 'status' | 'attempts' | 'enqu
 export class ActionQueue {
   readonly #options: QueueOptions;
   #pending: PendingRecord[] = [];
-  /** Chains with an action running or waiting to retry. */
+  /** Chains with an action running, waiting to retry, or whose end is not yet journaled. */
   readonly #busy = new Set<string>();
   readonly #running = new Map<number, { abort: AbortController; done: Promise<void> }>();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
@@ -117,9 +117,9 @@ export class ActionQueue {
     return before - this.#pending.length;
   }
 
-  /** Resolves when nothing is pending or running. */
+  /** Resolves when nothing is pending or running and every end is journaled. */
   idle(): Promise<void> {
-    if (this.#pending.length === 0) return Promise.resolve();
+    if (this.#pending.length === 0 && this.#busy.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -157,7 +157,7 @@ export class ActionQueue {
       const done = this.#run(record, abort.signal, journaled).finally(() => this.#running.delete(record.id));
       this.#running.set(record.id, { abort, done });
     }
-    if (this.#pending.length === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    if (this.#pending.length === 0 && this.#busy.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
     return starting.length > 0;
   }
 
@@ -198,11 +198,15 @@ export class ActionQueue {
       this.#pending = this.#pending.filter((r) => r !== record);
     }
     if (!this.#stopped || (result && !signal.aborted)) this.#options.finished({ record, result, durationMs });
-    // Recorded as done before the next action of its chain starts.
-    await this.#persist();
-    if (!retry) this.#busy.delete(record.chain);
-    // Its slot is free before the next one is picked (the promise's own cleanup comes later).
+    // Its slot is free at once: another chain's action may start, and the write that records this
+    // end records that start too (a burst of quick actions then costs a few writes, not one or two
+    // per action). The promise's own cleanup comes later.
     this.#running.delete(record.id);
+    const ended = this.#persist();
+    this.#pump();
+    // Recorded as done before the next action of its chain starts.
+    await ended;
+    if (!retry) this.#busy.delete(record.chain);
     this.#pump();
   }
 }
