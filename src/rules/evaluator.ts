@@ -17,6 +17,7 @@
  */
 import type { Logger } from 'pino';
 import type { FsEvent } from '../collector/types.ts';
+import { RuleActivityLog } from './activity.ts';
 import { RuleIndex } from './candidates.ts';
 import { chainOf, type InstanceId } from './instance-ids.ts';
 import type { CompiledRule } from './parse.ts';
@@ -68,6 +69,8 @@ export class Evaluator {
   readonly #held = new Map<string, string>();
   readonly #sweep: NodeJS.Timeout;
   readonly counters: EvaluatorCounters = { deduplicated: 0, refused: 0 };
+  /** Per-rule figures for the API. */
+  readonly activity = new RuleActivityLog();
 
   constructor(rules: readonly CompiledRule[], hooks: EvaluatorHooks) {
     this.#hooks = hooks;
@@ -129,8 +132,13 @@ export class Evaluator {
       if (!matched && (!candidate.resolve || !this.#open.get(rule.name) || !rule.resolve!.matchesIndexed(event))) continue;
       node ??= this.#hooks.nodeOf(event);
       const id = candidate.idOf(node, event);
-      if (matched) this.#onMatch(rule, id, node, event);
-      else this.#onResolve(rule, id, event);
+      if (matched) {
+        this.activity.matched(rule.name, event, node);
+        this.#onMatch(rule, id, node, event);
+      } else {
+        this.activity.resolving(rule.name);
+        this.#onResolve(rule, id, event);
+      }
     }
   }
 
@@ -216,6 +224,7 @@ export class Evaluator {
     instance.firedAt = now;
     this.#set(instance, rule.resolve ? 'active' : 'idle', now);
     this.#hooks.enqueue(rule, instance, chain, 'fire', instance.event);
+    this.activity.acted(rule.name, 'fire');
     // The queued actions carry the event; the instance keeps only its seq, so the journal stays small.
     instance.firedSeq = instance.event.seq;
     delete instance.event;
@@ -236,6 +245,7 @@ export class Evaluator {
     }
     this.#held.delete(chain);
     this.#hooks.enqueue(rule, instance, chain, 'undo', instance.resolvedBy);
+    this.activity.acted(rule.name, 'undo');
     this.#set(instance, 'idle', this.#hooks.now());
     delete instance.resolvedBy;
     this.#hooks.changed();

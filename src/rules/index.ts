@@ -32,6 +32,7 @@
 import type { Logger } from 'pino';
 import type { HookRun } from '../api/metrics/index.ts';
 import type { FsEvent } from '../collector/types.ts';
+import type { RuleActivity } from './activity.ts';
 import { durationMs } from './duration.ts';
 import { Evaluator } from './evaluator.ts';
 import type { CompiledRule, RuleSet } from './parse.ts';
@@ -94,6 +95,8 @@ export interface RulesStatus {
   dryRun: boolean;
   rules: Array<CompiledRule['spec']>;
   instances: Array<InstanceRecord & { heldBecause?: string }>;
+  /** Per rule in force: events matched and resolving, fires, undos, the last match. */
+  activity: Record<string, RuleActivity>;
   pending: Array<Omit<PendingRecord, 'event' | 'chain'> & { eventSeq: number }>;
   recent: RecentRun[];
   counters: { eventsEvaluated: number; eventsDropped: number; actionsDropped: number; deduplicated: number; instancesRefused: number };
@@ -233,6 +236,7 @@ export class RulesEngine {
       dryRun: this.#options.dryRun ?? false,
       rules: this.#rules.rules.map((r) => redact(r.spec) as CompiledRule['spec']),
       instances: this.#evaluator.list(),
+      activity: this.#evaluator.activity.of(this.#rules.rules.map((r) => r.name)),
       pending: this.#queue.list().map(({ event, chain: _chain, ...rest }) => ({ ...rest, eventSeq: event.seq })),
       recent: [...this.#recent],
       counters: { ...this.#counters, deduplicated: this.#evaluator.counters.deduplicated, instancesRefused: this.#evaluator.counters.refused },

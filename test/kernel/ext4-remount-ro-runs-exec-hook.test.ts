@@ -47,6 +47,11 @@ test('ext4 remounted read-only by an error runs the exec hook with the event on 
   await unmount(mountpoint);
   await waitFor('the undo hook', () => (existsSync(undone) ? true : undefined), 20_000);
   assert.equal(await readFile(undone, 'utf8'), 'undo UMOUNT');
-  const status = await daemon.get<{ recent: Array<{ rule: string; phase: string; outcome: string }> }>('/api/v1/rules');
+  const status = await daemon.get<{ recent: Array<{ rule: string; phase: string; outcome: string }>; activity: Record<string, { matched: number; resolving: number; fired: number; undone: number; lastMatch?: { seq: number; type: string } }> }>('/api/v1/rules');
   assert.deepEqual(status.recent.filter((r) => r.rule === 'ro').map((r) => `${r.phase}:${r.outcome}`), ['fire:success', 'undo:success']);
+  const activity = status.activity.ro!;
+  assert.deepEqual([activity.fired, activity.undone, activity.resolving], [1, 1, 1], JSON.stringify(activity));
+  assert.ok(activity.matched >= 1);
+  assert.equal(activity.lastMatch?.type, 'ERR_REMOUNT_RO', 'the API names the event the rule last matched');
+  assert.ok(activity.lastMatch.seq >= event.seq);
 });

@@ -15,7 +15,8 @@ const unavailable = { name: 'scratch', match: { types: ['FS_UNAVAILABLE'] }, res
 test('a storm of matching events fires once; the resolving event undoes, after the fire, never alongside it', async (t) => {
   const { module, calls } = recorder();
   const engine = await engineOf(t, rulesOf([{ ...unavailable, actions: [{ type: 'record', delayMs: 30 }] }], module));
-  engine.accept(Array.from({ length: 500 }, () => event('FS_UNAVAILABLE')));
+  const storm = Array.from({ length: 500 }, () => event('FS_UNAVAILABLE'));
+  engine.accept(storm);
   engine.accept([event('FS_AVAILABLE')]);
   await waitFor('fire and undo', () => (calls.length >= 2 ? true : undefined));
   await engine.idle();
@@ -24,6 +25,8 @@ test('a storm of matching events fires once; the resolving event undoes, after t
   assert.equal(calls[0]!.key, 'scratch/node1//data');
   assert.equal(calls[0]!.reason, 'FS_UNAVAILABLE on /data');
   assert.equal(engine.status().counters.deduplicated, 499);
+  const { scratch } = engine.status().activity;
+  assert.deepEqual({ ...scratch, lastMatch: scratch!.lastMatch?.seq }, { matched: 500, resolving: 1, fired: 1, undone: 1, lastMatch: storm.at(-1)!.seq });
 });
 
 test('for: a match resolved before the duration fires nothing; one that holds fires', async (t) => {

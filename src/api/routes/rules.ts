@@ -3,7 +3,8 @@
  * The rules engine over REST:
  * - GET /api/v1/rules: the rules file and its rules as written, every rule instance (idle with a
  *   cooldown or count window, pending a `for`, active, healing; why an undo is held), the pending
- *   actions, the last runs and the counters (events evaluated and dropped, actions dropped,
+ *   actions, the last runs, what each rule did since start (events matched and resolving, fires,
+ *   undos, the last match) and the counters (events evaluated and dropped, actions dropped,
  *   deduplicated matches).
  * - POST /api/v1/rules/reload (admin): reads the rules file again; applied whole, or refused with
  *   400 naming every problem while the rules in force stay.
@@ -21,6 +22,13 @@ const statusSchema = Type.Object({
   dryRun: Type.Boolean(),
   rules: Type.Array(Type.Unknown(), { description: 'Each rule as written.' }),
   instances: Type.Array(Type.Unknown(), { description: 'Rule instances: rule, node, key, status (idle|pending|active|healing), since, firedAt, heldBecause.' }),
+  activity: Type.Record(Type.String(), Type.Object({
+    matched: Type.Integer(),
+    resolving: Type.Integer(),
+    fired: Type.Integer(),
+    undone: Type.Integer(),
+    lastMatch: Type.Optional(Type.Object({ seq: Type.Integer(), time: Type.String(), node: Type.String(), type: Type.String() })),
+  }), { description: 'Per rule in force, since the daemon started: events its match accepted (deduplicated ones too), events its resolve accepted, fires and undos queued, the last event it matched.' }),
   pending: Type.Array(Type.Unknown(), { description: 'Actions waiting or running: rule, actionType, phase, key, node, status, attempts, eventSeq.' }),
   recent: Type.Array(Type.Unknown(), { description: 'The last finished runs: time, rule, action, phase, key, node, outcome, detail, durationMs.' }),
   counters: Type.Record(Type.String(), Type.Integer()),
