@@ -10,6 +10,7 @@
         'src/common.c',
         'src/pollpri.c',
         'src/statfs.c',
+        'src/statfs_thread.c',
         'src/fanotify.c',
         'src/fanotify_marks.c',
         'src/fanotify_values.c',

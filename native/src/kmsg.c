@@ -4,23 +4,35 @@
  * Why a thread of its own: the kernel ring holds ~1,700 records (128 KiB), a
  * flood reaches 73k records/s, so a reader that falls ~25 ms behind loses
  * records (shared/reference/performance-floors.md). Neither the event loop
- * nor libuv's pool may wait for that, so one pthread per reader loops:
- * read until EAGAIN into a batch buffer, hand the batch to JS through a
- * napi_threadsafe_function, poll() for the next record.
+ * nor libuv's pool may wait for that, so one pthread per reader loops: read
+ * until EAGAIN into the queue, wake JS through a napi_threadsafe_function,
+ * poll() for the next record.
+ *
+ * Why the event loop watches the fd too: a lone record (a fault) would
+ * otherwise cost two wake-ups in a row, the kernel waking the thread and the
+ * thread waking the event loop, and on a busy machine each may wait for a CPU.
+ * The loop's own poll handle is woken by the kernel at the same time as the
+ * thread; whichever runs first reads (at most MAIN_READ_BUDGET records on the
+ * JS thread, so a flood is still read by the thread). Every read() and the
+ * queue it fills are under one mutex held for one read at a time, so the queue
+ * is in kernel order whoever read, and the JS thread never waits longer than
+ * one read. JS drains the whole queue on each wake-up of the threadsafe
+ * function (the JS thread wakes it too, from its poll callback).
  *
  * Bounded memory: at most MAX_QUEUED_BATCHES batches of BATCH_BYTES wait for
- * JS, plus the one being filled. When JS falls that far behind, the thread
- * stops reading and retries every RETRY_MS; the kernel ring then overruns
- * (EPIPE) and the lost records appear as a sequence gap, which the JS side
- * reports. Nothing is dropped here without leaving that gap.
+ * JS. When JS falls that far behind, reading stops and the thread retries every
+ * RETRY_MS; the kernel ring then overruns (EPIPE) and the lost records appear
+ * as a sequence gap, which the JS side reports. Nothing is dropped here without
+ * leaving that gap.
  *
  * Ownership and threads follow pollpri.c: [JS] fields are touched only on the
  * JS thread (this file); the reader thread (kmsg_thread.c) only uses fd,
- * wake_fd, tsfn (all set before it starts) and the atomic overrun counter. The
- * struct is freed when both owners (the tsfn and the JS close function) are
- * gone. stop() joins the thread before releasing the tsfn, and the thread only
- * calls the tsfn in non-blocking mode, so the join cannot deadlock. Batches
- * still queued at close() are freed without calling JS.
+ * wake_fd, tsfn (all set before it starts), the atomic overrun counter and the
+ * [lock] fields. The struct is freed when its owners (the tsfn, the JS close
+ * function, the poll handle) are gone. stop() joins the thread before releasing
+ * the tsfn, and the thread only calls the tsfn in non-blocking mode, so the
+ * join cannot deadlock. Batches still queued at close() are freed without
+ * calling JS.
  *
  * A first start reads the whole ring rather than seeking to its end: the
  * backlog gives the sequence a base, so a loss right after the start is still a
@@ -39,8 +51,24 @@
 #include "kmsg_internal.h"
 
 static void reader_unref(kmsg_reader *r) {
-  if (--r->refs == 0) free(r);
+  if (--r->refs > 0) return;
+  pthread_mutex_destroy(&r->lock);
+  free(r);
 }
+
+static void poll_closed(uv_handle_t *handle) {
+  reader_unref(handle->data);
+}
+
+static void stop_polling(kmsg_reader *r) {
+  if (!r->polling) return;
+  r->polling = false;
+  r->paused = false;
+  uv_poll_stop(&r->poll);
+  uv_close((uv_handle_t *)&r->poll, poll_closed);
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events);
 
 static void cleanup_hook(void *arg);
 
@@ -52,6 +80,7 @@ static void reader_stop(kmsg_reader *r) {
     r->hook_added = false;
     napi_remove_env_cleanup_hook(r->env, cleanup_hook, r);
   }
+  stop_polling(r);
   if (r->thread_started) {
     fsevd_wake_and_join(r->wake_fd, r->thread);
     r->thread_started = false;
@@ -64,6 +93,10 @@ static void reader_stop(kmsg_reader *r) {
     close(r->wake_fd);
     r->wake_fd = -1;
   }
+  /* No reader is left: the queue and the spare are ours. */
+  fsevd_kmsg_batch_free(fsevd_kmsg_take(r));
+  fsevd_kmsg_batch_free(r->spare);
+  r->spare = NULL;
   if (r->tsfn != NULL) napi_release_threadsafe_function(r->tsfn, napi_tsfn_release);
 }
 
@@ -81,42 +114,58 @@ static void tsfn_finalize(napi_env env, void *finalize_data, void *finalize_hint
   reader_unref(r);
 }
 
-static void free_external(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  free(data);
+/* The batch's records as one JS string. Records are ASCII (devkmsg escapes every other byte as
+ * \xNN), so latin1 is exact; a string rather than a Buffer spares JS a Buffer object and its
+ * toString() on the latency path of every record. */
+static napi_status batch_string(napi_env env, const kmsg_batch *b, napi_value *out) {
+  if (b->len == 0) return napi_get_null(env, out);
+  return napi_create_string_latin1(env, b->data, b->len, out);
 }
 
-/* The batch's bytes become a Buffer without a copy (or with one where
- * external buffers are not allowed). Takes ownership of b->data. */
-static napi_status batch_buffer(napi_env env, kmsg_batch *b, napi_value *out) {
-  if (b->len == 0) {
-    free(b->data);
-    b->data = NULL;
-    return napi_get_null(env, out);
-  }
-  napi_status s = napi_create_external_buffer(env, b->len, b->data, free_external, NULL, out);
-  if (s == napi_ok) {
-    b->data = NULL;
-    return s;
-  }
-  return napi_create_buffer_copy(env, b->len, b->data, NULL, out);
-}
-
-static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
-  kmsg_reader *r = context;
-  kmsg_batch *b = data;
-  if (env == NULL || js_cb == NULL || r->stopped) {
-    fsevd_kmsg_batch_free(b); /* torn down, or closed while this batch was queued */
-    return;
-  }
+static void deliver(napi_env env, napi_value js_cb, kmsg_reader *r, const kmsg_batch *b) {
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value argv[4];
-  bool ok = batch_buffer(env, b, &argv[0]) == napi_ok &&
+  bool ok = batch_string(env, b, &argv[0]) == napi_ok &&
             napi_create_double(env, (double)atomic_load(&r->overruns), &argv[1]) == napi_ok &&
             napi_create_int32(env, b->error, &argv[2]) == napi_ok &&
             napi_get_boolean(env, b->caught_up, &argv[3]) == napi_ok;
-  fsevd_kmsg_batch_free(b);
   if (ok) fsevd_call_reporting(env, js_cb, 4, argv);
+  napi_close_handle_scope(env, scope);
+}
+
+/* Hands JS everything queued, in order; stops early when onBatch closed the reader. */
+static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
+  (void)data;
+  kmsg_reader *r = context;
+  if (env == NULL || js_cb == NULL || r->stopped) return; /* torn down or closed: stop() frees the queue */
+  kmsg_batch *list = fsevd_kmsg_take(r);
+  for (kmsg_batch *b = list; b != NULL && !r->stopped; b = b->next) deliver(env, js_cb, r, b);
+  fsevd_kmsg_batch_free(list);
+  if (r->paused && !r->stopped) {
+    r->paused = false; /* the queue has room again */
+    uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  }
+}
+
+/* The event loop's watch of fd: read the records of a fault here, without
+ * waiting for the reader thread to be scheduled, and hand them to JS through
+ * the threadsafe function (next loop turn, no sleep in between). */
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  kmsg_reader *r = handle->data;
+  if (r->stopped) return;
+  bool produced = false;
+  enum kmsg_fill result = status < 0 ? FILL_ERROR : fsevd_kmsg_fill(r, MAIN_READ_BUDGET, &produced);
+  if (produced) napi_call_threadsafe_function(r->tsfn, NULL, napi_tsfn_nonblocking);
+  /* After a read error the thread reports it and ends. While the queue is full,
+   * level-triggered polling would spin: pause until JS has drained it. */
+  if (result == FILL_ERROR) {
+    uv_poll_stop(&r->poll);
+  } else if (result == FILL_FULL) {
+    uv_poll_stop(&r->poll);
+    r->paused = true;
+  }
 }
 
 static void close_fn_finalize(napi_env env, void *data, void *hint) {
@@ -132,6 +181,18 @@ static napi_value close_cb(napi_env env, napi_callback_info info) {
   FSEVD_NAPI_CALL(env, napi_get_cb_info(env, info, NULL, NULL, NULL, &data));
   reader_stop(data);
   return NULL;
+}
+
+/* Starts the event loop's watch of fd. Without it (an error here) the thread
+ * alone reads, as before: only the latency of a lone record suffers. */
+static void start_polling(napi_env env, kmsg_reader *r) {
+  uv_loop_t *loop = NULL;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &r->poll, r->fd) != 0) return;
+  r->poll.data = r;
+  r->polling = true;
+  r->refs++; /* the poll handle, until its close callback */
+  uv_unref((uv_handle_t *)&r->poll); /* like the tsfn: the reader keeps no process alive */
+  if (uv_poll_start(&r->poll, UV_READABLE, on_readable) != 0) stop_polling(r);
 }
 
 /* openKmsg(path: string, fromEnd: boolean, onBatch: (batch, overruns, errno, caughtUp) => void) */
@@ -179,6 +240,7 @@ static napi_value open_kmsg(napi_env env, napi_callback_info info) {
   r->fd = fd;
   r->wake_fd = wake_fd;
   atomic_init(&r->overruns, 0);
+  pthread_mutex_init(&r->lock, NULL);
 
   napi_value resource_name, close_fn, handle;
   napi_status s = napi_create_string_utf8(env, "fsevd:openKmsg", NAPI_AUTO_LENGTH, &resource_name);
@@ -189,6 +251,7 @@ static napi_value open_kmsg(napi_env env, napi_callback_info info) {
   if (s != napi_ok) {
     close(fd);
     close(wake_fd);
+    pthread_mutex_destroy(&r->lock);
     free(r);
     return fsevd_throw_status(env, s, "napi_create_threadsafe_function");
   }
@@ -208,6 +271,7 @@ static napi_value open_kmsg(napi_env env, napi_callback_info info) {
     return fsevd_throw_errno(env, err, "pthread_create", NULL);
   }
   r->thread_started = true;
+  start_polling(env, r);
   s = napi_add_env_cleanup_hook(env, cleanup_hook, r);
   if (s != napi_ok) goto fail_status;
   r->hook_added = true;

@@ -1,8 +1,9 @@
 /*
- * The /dev/kmsg reader thread (see kmsg.c for the design): read until EAGAIN
- * into a batch, hand full or caught-up batches to JS through the threadsafe
- * function in non-blocking mode only, wait in poll() for the next record or for
- * stop(). Touches only fd, wake_fd, tsfn and the atomic overrun counter.
+ * Reading /dev/kmsg into the queue for JS (fsevd_kmsg_fill, used by both the
+ * reader thread and the JS thread, see kmsg.c), and the reader thread itself:
+ * fill until EAGAIN, wake JS through the threadsafe function (non-blocking
+ * only), wait in poll() for the next record or for stop(). The thread touches
+ * only fd, wake_fd, tsfn, the atomic overrun counter and the [lock] fields.
  */
 #include <errno.h>
 #include <poll.h>
@@ -12,33 +13,117 @@
 #include "kmsg_internal.h"
 
 void fsevd_kmsg_batch_free(kmsg_batch *b) {
-  if (b != NULL) {
+  while (b != NULL) {
+    kmsg_batch *next = b->next;
     free(b->data);
     free(b);
+    b = next;
   }
 }
 
-static kmsg_batch *batch_new(void) {
-  kmsg_batch *b = calloc(1, sizeof *b);
-  if (b == NULL) return NULL;
-  b->data = malloc(BATCH_BYTES);
-  if (b->data == NULL) {
-    free(b);
-    return NULL;
+static void enqueue(kmsg_reader *r, kmsg_batch *b) {
+  if (r->tail != NULL) r->tail->next = b;
+  else r->head = b;
+  r->tail = b;
+  r->queued++;
+}
+
+/* The queued batch the next record goes into: the tail while it is open and has
+ * room for one more record, else the spare (allocated here, queued by the
+ * caller once it holds a record). NULL when the queue is full or memory short. */
+static kmsg_batch *writable(kmsg_reader *r) {
+  kmsg_batch *t = r->tail;
+  if (t != NULL && t->data != NULL && !t->caught_up && BATCH_BYTES - t->len >= RECORD_MAX) return t;
+  if (r->queued >= MAX_QUEUED_BATCHES) return NULL;
+  if (r->spare == NULL) {
+    kmsg_batch *b = calloc(1, sizeof *b);
+    if (b == NULL) return NULL;
+    b->data = malloc(BATCH_BYTES);
+    if (b->data == NULL) {
+      free(b);
+      return NULL;
+    }
+    r->spare = b;
   }
+  return r->spare;
+}
+
+/* Marks the end of what was read (catch-up or error) on the tail, or on a
+ * marker batch without records when the tail is closed or absent. */
+static kmsg_batch *end_batch(kmsg_reader *r) {
+  kmsg_batch *t = r->tail;
+  if (t != NULL && t->data != NULL && !t->caught_up && t->error == 0) return t;
+  kmsg_batch *b = calloc(1, sizeof *b);
+  if (b != NULL) enqueue(r, b);
   return b;
 }
 
-enum send_result { SENT, QUEUE_FULL, CLOSING };
+/* One read() under the lock; see fsevd_kmsg_fill. Returns -1 to go on. */
+static int fill_one(kmsg_reader *r, bool *produced, bool *batch_done) {
+  if (r->error != 0) return FILL_ERROR;
+  kmsg_batch *b = writable(r);
+  if (b == NULL) return FILL_FULL;
+  ssize_t got = read(r->fd, b->data + b->len, RECORD_MAX);
+  if (got > 0) {
+    if (b == r->spare) {
+      r->spare = NULL;
+      enqueue(r, b);
+    }
+    b->len += (size_t)got;
+    /* Records end in '\n' (devkmsg_read); keep the framing even if one did not. */
+    if (b->data[b->len - 1] != '\n') b->data[b->len++] = '\n';
+    *produced = true;
+    *batch_done = BATCH_BYTES - b->len < RECORD_MAX;
+    return -1;
+  }
+  int err = got == 0 ? EAGAIN : errno;
+  if (err == EINTR) return -1;
+  if (err == EPIPE) {
+    /* The ring overwrote records nobody had read; the next read returns the
+     * oldest one kept, so the gap is visible in the sequence numbers. */
+    atomic_fetch_add(&r->overruns, 1);
+    return -1;
+  }
+  if (err == EAGAIN) {
+    /* The first catch-up is queued even with nothing read: JS treats what came
+     * before it as the backlog of the ring. */
+    kmsg_batch *t = r->tail;
+    bool has_records = t != NULL && t->data != NULL && !t->caught_up && t->error == 0;
+    if (has_records || !r->announced) {
+      kmsg_batch *end = end_batch(r);
+      if (end == NULL) return FILL_FULL; /* no memory for the marker: retried */
+      end->caught_up = true;
+      r->announced = true;
+      *produced = true;
+    }
+    return FILL_CAUGHT_UP;
+  }
+  r->error = err;
+  kmsg_batch *end = end_batch(r);
+  if (end != NULL) end->error = err;
+  *produced = true;
+  return FILL_ERROR;
+}
 
-/* Queue *batch for JS; on success *batch is replaced by a fresh one (or NULL
- * when memory is short: the caller retries like for a full queue). */
-static enum send_result try_send(kmsg_reader *r, kmsg_batch **batch) {
-  napi_status s = napi_call_threadsafe_function(r->tsfn, *batch, napi_tsfn_nonblocking);
-  if (s == napi_queue_full) return QUEUE_FULL;
-  if (s != napi_ok) return CLOSING; /* env teardown: JS will never read it */
-  *batch = batch_new();
-  return SENT;
+enum kmsg_fill fsevd_kmsg_fill(kmsg_reader *r, size_t budget, bool *produced) {
+  for (size_t n = 0; n < budget; n++) {
+    bool batch_done = false;
+    pthread_mutex_lock(&r->lock);
+    int result = fill_one(r, produced, &batch_done);
+    pthread_mutex_unlock(&r->lock);
+    if (result >= 0) return (enum kmsg_fill)result;
+    if (batch_done) return FILL_BATCH_DONE;
+  }
+  return FILL_BUDGET;
+}
+
+kmsg_batch *fsevd_kmsg_take(kmsg_reader *r) {
+  pthread_mutex_lock(&r->lock);
+  kmsg_batch *list = r->head;
+  r->head = r->tail = NULL;
+  r->queued = 0;
+  pthread_mutex_unlock(&r->lock);
+  return list;
 }
 
 /* Sleeps up to ms; true when stop() asked the thread to end. */
@@ -48,83 +133,30 @@ static bool wait_for_stop(kmsg_reader *r, int ms) {
   return n > 0 && p.revents != 0;
 }
 
-#define DRAIN_FULL (-1)
-
-/* Reads records until EAGAIN (returns 0), until the batch has no room for one
- * more (DRAIN_FULL), or a read error (its errno). */
-static int drain(kmsg_reader *r, kmsg_batch *b) {
-  for (;;) {
-    if (BATCH_BYTES - b->len < RECORD_MAX) return DRAIN_FULL;
-    ssize_t got = read(r->fd, b->data + b->len, RECORD_MAX);
-    if (got > 0) {
-      b->len += (size_t)got;
-      /* Records end in '\n' (devkmsg_read); keep the framing even if one did not. */
-      if (b->data[b->len - 1] != '\n') b->data[b->len++] = '\n';
-      continue;
-    }
-    if (got == 0) return 0;
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN) return 0;
-    if (errno == EPIPE) {
-      /* The ring overwrote records we had not read; the next read returns the
-       * oldest one kept, so the gap is visible in the sequence numbers. */
-      atomic_fetch_add(&r->overruns, 1);
-      continue;
-    }
-    return errno;
-  }
-}
-
-/* Waits until the batch is handed over (used for the last batch after a read
- * error); false when told to stop first. */
-static bool deliver_final(kmsg_reader *r, kmsg_batch **batch) {
-  enum send_result s;
-  while ((s = try_send(r, batch)) == QUEUE_FULL) {
-    if (wait_for_stop(r, RETRY_MS)) return false;
-  }
-  return s == SENT;
-}
-
 void *fsevd_kmsg_thread_main(void *arg) {
   kmsg_reader *r = arg;
-  kmsg_batch *batch = NULL;
-  bool announced = false; /* JS was told once that the reader caught up with the ring */
   struct pollfd pfds[2] = {
       {.fd = r->fd, .events = POLLIN, .revents = 0},
       {.fd = r->wake_fd, .events = POLLIN, .revents = 0},
   };
   for (;;) {
-    while (batch == NULL) { /* only after malloc failed: back off and retry */
-      batch = batch_new();
-      if (batch == NULL && wait_for_stop(r, 100)) return NULL;
-    }
-    int err = drain(r, batch);
-    if (err != 0 && err != DRAIN_FULL) {
-      batch->error = err;
-      deliver_final(r, &batch); /* on success `batch` is a fresh one, freed below */
-      break;
-    }
-    bool unsent = false;
-    /* The first catch-up is announced even with nothing read: JS treats what came before it as
-     * the backlog of the ring. */
-    if (batch->len > 0 || (err == 0 && !announced)) {
-      batch->caught_up = err == 0;
-      enum send_result s = try_send(r, &batch);
-      if (s == CLOSING) break;
-      unsent = s == QUEUE_FULL;
-      if (s == SENT && err == 0) announced = true;
-    }
-    if (err == DRAIN_FULL) {
-      /* JS is behind and the batch is full: stop reading until it catches up. */
-      if (unsent && wait_for_stop(r, RETRY_MS)) break;
+    bool produced = false;
+    enum kmsg_fill result = fsevd_kmsg_fill(r, (size_t)-1, &produced);
+    /* A full tsfn queue means wake-ups are already pending; each one hands JS
+     * the whole queue, this batch included. */
+    if (produced && napi_call_threadsafe_function(r->tsfn, NULL, napi_tsfn_nonblocking) == napi_closing) break;
+    if (result == FILL_ERROR) break;
+    if (result == FILL_BATCH_DONE) continue;
+    if (result == FILL_FULL) {
+      /* JS is behind: stop reading until it drains the queue (the ring may
+       * overrun meanwhile; the loss shows as a gap). */
+      if (wait_for_stop(r, RETRY_MS)) break;
       continue;
     }
-    /* Caught up with the kernel. Sleep until the next record, or retry the
-     * hand-over shortly if JS was behind (new records go into the same batch). */
-    int n = poll(pfds, 2, unsent ? RETRY_MS : -1);
+    /* Caught up with the kernel: sleep until the next record or stop(). */
+    int n = poll(pfds, 2, -1);
     if (n < 0 && errno != EINTR && wait_for_stop(r, 100)) break; /* ENOMEM: back off */
     if (n > 0 && pfds[1].revents != 0) break;
   }
-  fsevd_kmsg_batch_free(batch);
   return NULL;
 }

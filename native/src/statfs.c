@@ -1,14 +1,33 @@
 /*
- * statfs pool (see statfs.h).
+ * statfs pool (see statfs.h): the JS side. The worker threads live in
+ * statfs_thread.c, the structures both share in statfs_internal.h.
  *
  * Threads
  *   - Every worker is a detached pthread: nothing ever joins one, because any
  *     of them may be blocked for minutes in statfs() of a hung mount, and a
  *     join from JS would freeze the event loop.
+ *   - submitBatch() queues many requests in one critical section and wakes
+ *     at most BATCH_WORKERS idle workers, after unlocking: every wake-up of a
+ *     sleeping thread is an IPI, which on a VM costs more than the statfs
+ *     calls of a whole batch. Two workers keep a batch moving past one hung
+ *     mount; a worker that takes a request while a sibling's call has run for
+ *     STUCK_NS wakes another idle worker for the rest of the queue. (Two hung
+ *     mounts at the head of one batch hold the rest until the first timeout
+ *     abandons a thread and its replacement takes over.)
  *   - Workers take requests from a FIFO under `mu`, run statx + statfs
  *     without the lock, push the result under the lock and wake JS through an
  *     unref'd threadsafe function. Wake-ups are coalesced (`notify_pending`):
  *     JS drains every queued result in one call.
+ *   - A batch of requests wakes JS once, not once per answer (each wake-up of
+ *     the event loop costs tens of µs on a VM, far more than a statfs): a
+ *     worker that finishes while the queue still holds requests, or while a
+ *     sibling is busy, leaves its result queued. The last worker to go idle
+ *     wakes JS; a worker that goes idle while siblings are still busy waits at
+ *     most COALESCE_NS for them and then wakes JS anyway, so a sibling blocked
+ *     in a hung mount delays nobody's result by more than that. A worker that
+ *     starts another request with results queued hands that wait to an idle
+ *     sibling first. Late answers of abandoned calls, and abandon() itself,
+ *     wake JS at once.
  *   - abandon(id) marks the worker running request `id` as abandoned and, if
  *     the pool is not closing, starts a replacement so capacity stays at
  *     `target`. When the abandoned call returns, its (late) result is still
@@ -27,212 +46,12 @@
 #include "statfs.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
+#include <time.h>
 
 #include "common.h"
-
-/* statfs/statx need little stack; keeps abandoned threads cheap. */
-#define WORKER_STACK_SIZE (64 * 1024)
-/* Upper bound on threads left blocked in hung calls; beyond it abandon() refuses. */
-#define MAX_ABANDONED 4096
-#define MAX_THREADS 64
-#define NVALUES 10
-
-typedef struct request {
-  struct request *next;
-  uint32_t id;
-  char *path;
-} request;
-
-typedef struct result {
-  struct result *next;
-  uint32_t id;
-  int err;
-  double values[NVALUES];
-} result;
-
-typedef struct worker {
-  struct worker *next;
-  struct pool *pool;
-  bool busy;
-  bool abandoned;
-  uint32_t current;
-} worker;
-
-typedef struct pool {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  request *q_head, *q_tail;
-  uint32_t queued;
-  result *r_head, *r_tail;
-  worker *workers;
-  int live;      /* running threads not abandoned */
-  int abandoned; /* abandoned threads still blocked in a call */
-  uint64_t abandoned_total;
-  int target;
-  bool closing;
-  bool tsfn_alive;
-  bool notify_pending;
-  napi_threadsafe_function tsfn;
-  atomic_int refs;
-  napi_env env;    /* [JS] */
-  bool hook_added; /* [JS] */
-} pool;
-
-static void pool_unref(pool *p) {
-  if (atomic_fetch_sub(&p->refs, 1) == 1) {
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
-    free(p);
-  }
-}
-
-/* ---- worker threads ------------------------------------------------------ */
-
-static void run_request(const request *rq, result *rs) {
-  rs->id = rq->id;
-  rs->err = 0;
-  for (int i = 0; i < NVALUES; i++) rs->values[i] = 0;
-  double mnt_id = -1;
-  /* AT_NO_AUTOMOUNT: probing must never trigger an automount; DONT_SYNC: the
-   * mount id needs no round trip to a network server. */
-  struct statx stx;
-  if (statx(AT_FDCWD, rq->path, AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) == 0) {
-    if (stx.stx_mask & STATX_MNT_ID) mnt_id = (double)stx.stx_mnt_id;
-  } else if (errno != ENOSYS && errno != EINVAL) {
-    rs->err = errno;
-    return;
-  }
-  struct statfs st;
-  if (statfs(rq->path, &st) != 0) {
-    rs->err = errno;
-    return;
-  }
-  double *v = rs->values;
-  v[0] = (double)(unsigned long)st.f_type;
-  v[1] = (double)st.f_bsize;
-  v[2] = (double)(st.f_frsize ? st.f_frsize : st.f_bsize);
-  v[3] = (double)st.f_blocks;
-  v[4] = (double)st.f_bfree;
-  v[5] = (double)st.f_bavail;
-  v[6] = (double)st.f_files;
-  v[7] = (double)st.f_ffree;
-  v[8] = (double)st.f_flags;
-  v[9] = mnt_id;
-}
-
-/* Under p->mu. */
-static void deliver(pool *p, result *rs) {
-  if (!p->tsfn_alive) {
-    free(rs);
-    return;
-  }
-  rs->next = NULL;
-  if (p->r_tail) p->r_tail->next = rs;
-  else p->r_head = rs;
-  p->r_tail = rs;
-  if (p->notify_pending) return;
-  p->notify_pending = true;
-  if (napi_call_threadsafe_function(p->tsfn, NULL, napi_tsfn_nonblocking) != napi_ok) {
-    p->notify_pending = false;
-  }
-}
-
-/* Under p->mu. */
-static void unlink_worker(pool *p, worker *w) {
-  for (worker **at = &p->workers; *at; at = &(*at)->next) {
-    if (*at == w) {
-      *at = w->next;
-      return;
-    }
-  }
-}
-
-static void *worker_main(void *arg) {
-  worker *w = arg;
-  pool *p = w->pool;
-  pthread_mutex_lock(&p->mu);
-  for (;;) {
-    while (!p->closing && p->q_head == NULL) pthread_cond_wait(&p->cv, &p->mu);
-    if (p->closing) break;
-    request *rq = p->q_head;
-    p->q_head = rq->next;
-    if (p->q_head == NULL) p->q_tail = NULL;
-    p->queued--;
-    w->busy = true;
-    w->current = rq->id;
-    pthread_mutex_unlock(&p->mu);
-
-    /* calloc failing leaves the request unanswered: JS times it out. */
-    result *rs = calloc(1, sizeof *rs);
-    if (rs != NULL) run_request(rq, rs);
-    free(rq->path);
-    free(rq);
-
-    pthread_mutex_lock(&p->mu);
-    w->busy = false;
-    if (rs != NULL) deliver(p, rs);
-    if (w->abandoned) {
-      p->abandoned--;
-      unlink_worker(p, w);
-      pthread_mutex_unlock(&p->mu);
-      free(w);
-      pool_unref(p);
-      return NULL;
-    }
-  }
-  p->live--;
-  unlink_worker(p, w);
-  pthread_mutex_unlock(&p->mu);
-  free(w);
-  pool_unref(p);
-  return NULL;
-}
-
-/* Under p->mu (or before any thread exists). Returns 0 or an errno. */
-static int spawn_worker(pool *p) {
-  worker *w = calloc(1, sizeof *w);
-  if (w == NULL) return ENOMEM;
-  w->pool = p;
-  pthread_attr_t attr;
-  int err = pthread_attr_init(&attr);
-  if (err != 0) {
-    free(w);
-    return err;
-  }
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  (void)pthread_attr_setstacksize(&attr, WORKER_STACK_SIZE);
-  atomic_fetch_add(&p->refs, 1);
-  w->next = p->workers;
-  p->workers = w;
-  p->live++;
-  /* Signals keep going to Node's own threads. */
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  pthread_t thread;
-  err = pthread_create(&thread, &attr, worker_main, w);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  pthread_attr_destroy(&attr);
-  if (err != 0) {
-    p->live--;
-    unlink_worker(p, w);
-    free(w);
-    atomic_fetch_sub(&p->refs, 1); /* cannot be the last: the caller holds one */
-    return err;
-  }
-  pthread_setname_np(thread, "fsevd-statfs");
-  return 0;
-}
+#include "statfs_internal.h"
 
 /* ---- JS thread ------------------------------------------------------------ */
 
@@ -248,12 +67,7 @@ static void pool_close(pool *p) {
   p->closing = true;
   bool release = p->tsfn_alive;
   p->tsfn_alive = false;
-  for (request *rq = p->q_head; rq;) {
-    request *next = rq->next;
-    free(rq->path);
-    free(rq);
-    rq = next;
-  }
+  statfs_free_requests(p->q_head);
   p->q_head = p->q_tail = NULL;
   p->queued = 0;
   pthread_cond_broadcast(&p->cv);
@@ -285,7 +99,7 @@ static void tsfn_finalize(napi_env env, void *data, void *hint) {
     free(rs);
     rs = next;
   }
-  pool_unref(p);
+  statfs_pool_unref(p);
 }
 
 static napi_value result_values(napi_env env, const result *rs) {
@@ -354,6 +168,28 @@ static bool id_arg(napi_env env, size_t argc, napi_value *argv, uint32_t *id) {
   return true;
 }
 
+/* A request for `path_value` (Buffer or string); NULL with a pending exception when it is bad. */
+static request *make_request(napi_env env, uint32_t id, napi_value path_value) {
+  char *path = fsevd_get_path(env, path_value, "path");
+  if (path == NULL) return NULL;
+  request *rq = malloc(sizeof *rq);
+  if (rq == NULL) {
+    free(path);
+    fsevd_throw_errno(env, ENOMEM, "malloc", NULL);
+    return NULL;
+  }
+  rq->next = NULL;
+  rq->id = id;
+  rq->path = path;
+  return rq;
+}
+
+static napi_value boolean_value(napi_env env, bool value) {
+  napi_value ret;
+  FSEVD_NAPI_CALL(env, napi_get_boolean(env, value, &ret));
+  return ret;
+}
+
 /* submit(id: number, path: Buffer | string): boolean (false once closed) */
 static napi_value pool_submit(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -363,33 +199,48 @@ static napi_value pool_submit(napi_env env, napi_callback_info info) {
   if (argc < 2) return fsevd_throw_type_error(env, "submit(id, path) needs 2 arguments");
   uint32_t id;
   if (!id_arg(env, argc, argv, &id)) return NULL;
-  char *path = fsevd_get_path(env, argv[1], "path");
-  if (path == NULL) return NULL;
-  request *rq = malloc(sizeof *rq);
-  if (rq == NULL) {
-    free(path);
-    return fsevd_throw_errno(env, ENOMEM, "malloc", NULL);
+  request *rq = make_request(env, id, argv[1]);
+  if (rq == NULL) return NULL;
+  return boolean_value(env, statfs_enqueue_requests(p, rq, rq, 1));
+}
+
+/*
+ * submitBatch(ids: number[], paths: Array<Buffer | string>): boolean — submit() for each pair, in
+ * one critical section and one wake-up of the threads (false once closed; nothing is queued when
+ * any element is bad).
+ */
+static napi_value pool_submit_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  pool *p = unwrap_this(env, info, &argc, argv);
+  if (p == NULL) return NULL;
+  bool arrays = false, same = false;
+  uint32_t n = 0, n_paths = 0;
+  if (argc == 2 && napi_is_array(env, argv[0], &arrays) == napi_ok && arrays &&
+      napi_is_array(env, argv[1], &same) == napi_ok && same) {
+    (void)napi_get_array_length(env, argv[0], &n);
+    (void)napi_get_array_length(env, argv[1], &n_paths);
   }
-  rq->next = NULL;
-  rq->id = id;
-  rq->path = path;
-  pthread_mutex_lock(&p->mu);
-  bool accepted = !p->closing;
-  if (accepted) {
-    if (p->q_tail) p->q_tail->next = rq;
-    else p->q_head = rq;
-    p->q_tail = rq;
-    p->queued++;
-    pthread_cond_signal(&p->cv);
+  if (!arrays || !same || n != n_paths) return fsevd_throw_type_error(env, "submitBatch(ids, paths) needs two arrays of the same length");
+  if (n == 0) return boolean_value(env, true);
+  request *head = NULL, *tail = NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value id_value, path_value;
+    uint32_t id;
+    if (napi_get_element(env, argv[0], i, &id_value) != napi_ok || napi_get_value_uint32(env, id_value, &id) != napi_ok) {
+      statfs_free_requests(head);
+      return fsevd_throw_type_error(env, "submitBatch: every id must be a number");
+    }
+    request *rq = napi_get_element(env, argv[1], i, &path_value) == napi_ok ? make_request(env, id, path_value) : NULL;
+    if (rq == NULL) {
+      statfs_free_requests(head);
+      return NULL;
+    }
+    if (tail) tail->next = rq;
+    else head = rq;
+    tail = rq;
   }
-  pthread_mutex_unlock(&p->mu);
-  if (!accepted) {
-    free(rq->path);
-    free(rq);
-  }
-  napi_value ret;
-  FSEVD_NAPI_CALL(env, napi_get_boolean(env, accepted, &ret));
-  return ret;
+  return boolean_value(env, statfs_enqueue_requests(p, head, tail, n));
 }
 
 /* abandon(id: number): boolean — true when a thread running `id` was handed over. */
@@ -414,7 +265,8 @@ static napi_value pool_abandon(napi_env env, napi_callback_info info) {
       }
     }
   }
-  if (found && !p->closing && p->live < p->target) (void)spawn_worker(p);
+  if (found && !p->closing && p->live < p->target) (void)statfs_spawn_worker(p);
+  if (found) statfs_notify(p); /* results queued behind the hung call go out now */
   pthread_mutex_unlock(&p->mu);
   napi_value ret;
   FSEVD_NAPI_CALL(env, napi_get_boolean(env, found, &ret));
@@ -460,7 +312,7 @@ static void handle_finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   pool *p = data;
   pool_close(p);
-  pool_unref(p);
+  statfs_pool_unref(p);
 }
 
 /* createStatfsPool(threads: number, onResult: function) */
@@ -479,7 +331,11 @@ static napi_value create_pool(napi_env env, napi_callback_info info) {
   pool *p = calloc(1, sizeof *p);
   if (p == NULL) return fsevd_throw_errno(env, ENOMEM, "calloc", NULL);
   pthread_mutex_init(&p->mu, NULL);
-  pthread_cond_init(&p->cv, NULL);
+  pthread_condattr_t cv_attr;
+  pthread_condattr_init(&cv_attr);
+  pthread_condattr_setclock(&cv_attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&p->cv, &cv_attr);
+  pthread_condattr_destroy(&cv_attr);
   p->env = env;
   p->target = threads;
   atomic_init(&p->refs, 1); /* the tsfn, once created */
@@ -490,7 +346,7 @@ static napi_value create_pool(napi_env env, napi_callback_info info) {
     s = napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, p, tsfn_finalize, p, call_js, &p->tsfn);
   }
   if (s != napi_ok) {
-    pool_unref(p);
+    statfs_pool_unref(p);
     return fsevd_throw_status(env, s, "napi_create_threadsafe_function");
   }
   p->tsfn_alive = true;
@@ -498,6 +354,7 @@ static napi_value create_pool(napi_env env, napi_callback_info info) {
   s = napi_unref_threadsafe_function(env, p->tsfn);
   napi_property_descriptor methods[] = {
       {"submit", NULL, pool_submit, NULL, NULL, NULL, napi_default, NULL},
+      {"submitBatch", NULL, pool_submit_batch, NULL, NULL, NULL, napi_default, NULL},
       {"abandon", NULL, pool_abandon, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, pool_stats, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, pool_close_js, NULL, NULL, NULL, napi_default, NULL},
@@ -517,7 +374,7 @@ static napi_value create_pool(napi_env env, napi_callback_info info) {
   if (napi_add_env_cleanup_hook(env, cleanup_hook, p) == napi_ok) p->hook_added = true;
   pthread_mutex_lock(&p->mu);
   int err = 0;
-  for (int i = 0; i < threads && err == 0; i++) err = spawn_worker(p);
+  for (int i = 0; i < threads && err == 0; i++) err = statfs_spawn_worker(p);
   pthread_mutex_unlock(&p->mu);
   if (err != 0) {
     pool_close(p);

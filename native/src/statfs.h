@@ -4,8 +4,9 @@
  * loop nor libuv's thread pool. A call that takes too long is abandoned: its
  * thread is left to finish on its own (counted) and a replacement is started.
  *
- *   createStatfsPool(threads, onResult) -> { submit(id, path), abandon(id),
- *                                            stats(), close() }
+ *   createStatfsPool(threads, onResult) -> { submit(id, path),
+ *                                            submitBatch(ids, paths),
+ *                                            abandon(id), stats(), close() }
  *   onResult(id, errno, values | null) on the JS thread; values =
  *   [f_type, f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree,
  *    f_flags, mount id (statx STATX_MNT_ID, -1 when unknown)].

@@ -6,8 +6,10 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.ts';
 
-const addonSpecifier = '../../native/build/Release/fsevd_native.node';
+const addonUrl = new URL('native/build/Release/fsevd_native.node', packageRoot);
 
 /** Handle of a running watchPriority() watcher. */
 export interface PriorityWatcher {
@@ -27,6 +29,12 @@ export interface StatfsPool {
    * @throws TypeError for an empty path or one with NUL bytes.
    */
   submit(id: number, path: Buffer): boolean;
+  /**
+   * submit() for each (ids[i], paths[i]) in one step, waking the threads once: a batch costs one
+   * hand-over, not one per path. False once closed; queues nothing when any element is bad.
+   * @throws TypeError for arrays of different lengths, or a bad id or path.
+   */
+  submitBatch(ids: number[], paths: Buffer[]): boolean;
   /**
    * Gives up on the call running request `id` (a hung mount): its thread is left to finish on its
    * own (its late result is still delivered) and a replacement thread starts. False when no thread
@@ -52,13 +60,13 @@ export interface KmsgReader {
 }
 
 /**
- * Receives records from openKmsg(): `batch` holds whole /dev/kmsg records exactly as read, each
- * ending in '\n' (dict lines start with a space), or null; `overruns` is the cumulative number of
+ * Receives records from openKmsg(): `batch` holds whole /dev/kmsg records exactly as read, as a
+ * latin1 string (records are ASCII), each ending in '\n' (dict lines start with a space), or null; `overruns` is the cumulative number of
  * EPIPE answers (the ring wrapped before the thread read it); `errno` is non-zero once, in the last
  * call, when a read error stopped the thread; `caughtUp` says the batch ends where the ring did
  * (the first such call, sent even without records, ends the backlog that was in the ring at open).
  */
-export type KmsgBatchListener = (batch: Buffer | null, overruns: number, errno: number, caughtUp: boolean) => void;
+export type KmsgBatchListener = (batch: string | null, overruns: number, errno: number, caughtUp: boolean) => void;
 
 /** Handle of a running watchFsErrors() group. */
 export interface FsErrorWatcher {
@@ -171,10 +179,10 @@ export function loadNative(): NativeLoadResult {
 
 function load(): NativeLoadResult {
   try {
-    if (!existsSync(new URL(addonSpecifier, import.meta.url))) {
+    if (!existsSync(addonUrl)) {
       return { ok: false, reason: NATIVE_NOT_BUILT_REASON };
     }
-    const loaded: unknown = createRequire(import.meta.url)(addonSpecifier);
+    const loaded: unknown = createRequire(import.meta.url)(fileURLToPath(addonUrl));
     if (!isNativeBinding(loaded)) {
       return { ok: false, reason: 'native addon loaded but does not export watchPriority (stale build?)' };
     }

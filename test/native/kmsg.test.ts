@@ -5,7 +5,9 @@
  * ratelimit of printk_devkmsg=ratelimit.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { loadNative, type KmsgReader } from '../../src/native/binding.ts';
@@ -21,7 +23,7 @@ function collect(fromEnd: boolean): { reader: KmsgReader; text: () => string; ca
   const reader = openKmsg!('/dev/kmsg', fromEnd, (batch, _overruns, errno) => {
     calls += 1;
     assert.equal(errno, 0);
-    if (batch) text += batch.toString('latin1');
+    if (batch) text += batch;
   });
   return { reader, text: () => text, calls: () => calls };
 }
@@ -38,6 +40,20 @@ test('records written after opening at the end arrive whole, in order, with thei
   const seqs = ours.map((line) => Number(line.split(',')[1]));
   assert.ok(seqs[0]! < seqs[1]! && seqs[1]! < seqs[2]!);
   assert.ok(!text().includes('Linux version'), 'the backlog was skipped');
+});
+
+test('a burst written by another process while the loop is idle arrives complete and in order (the loop and the thread both read)', { skip }, async (t) => {
+  const { reader, text } = collect(true);
+  t.after(() => reader.close());
+  const tag = randomUUID();
+  const count = 300; // several times MAIN_READ_BUDGET: the event loop reads a slice, the thread the rest
+  const writer = spawn('sh', ['-c', `i=0; while [ $i -lt ${count} ]; do echo "<6>fsevd-kmsg-test ${tag} $i" > /dev/kmsg; i=$((i+1)); done`], { stdio: 'ignore' });
+  await once(writer, 'exit');
+  await waitFor('every record', () => ((text().match(new RegExp(tag, 'g')) ?? []).length >= count ? true : undefined));
+  const ours = text().split('\n').filter((line) => line.includes(tag));
+  assert.deepEqual(ours.map((line) => Number(line.slice(line.lastIndexOf(' ') + 1))), [...Array(count).keys()]);
+  const seqs = ours.map((line) => Number(line.split(',')[1]));
+  assert.ok(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!), 'sequence numbers only grow');
 });
 
 test('opened at the start, the reader gets the ring from its oldest record', { skip }, async (t) => {

@@ -34,3 +34,24 @@ test('submit() reaches a non-UTF-8 directory through its bytes and refuses bad p
   assert.throws(() => pool.submit(4, '/tmp\0/x' as unknown as Buffer), TypeError);
   assert.throws(() => pool.submit(4, 42 as unknown as Buffer), TypeError);
 });
+
+test('submitBatch() queues every path at once and answers each; a bad element queues nothing', { skip }, async (t) => {
+  const dir = await tempDir(t);
+  const answers = new Map<number, number>();
+  const pool: StatfsPool = createStatfsPool!(2, (id, errno) => void answers.set(id, errno));
+  t.after(() => pool.close());
+
+  assert.equal(pool.submitBatch([1, 2, 3], [Buffer.from(dir), Buffer.from(`${dir}/missing`), Buffer.from('/')]), true);
+  await waitFor('three answers', () => (answers.size === 3 ? true : undefined));
+  assert.deepEqual([answers.get(1), answers.get(2), answers.get(3)], [0, 2, 0], 'ENOENT for the missing one only');
+  assert.equal(pool.submitBatch([], []), true);
+
+  assert.throws(() => pool.submitBatch([4, 5], [Buffer.from(dir)]), TypeError);
+  assert.throws(() => pool.submitBatch([4, 5], [Buffer.from(dir), Buffer.alloc(0)]), TypeError);
+  assert.throws(() => pool.submitBatch(['x' as unknown as number], [Buffer.from(dir)]), TypeError);
+  assert.equal(pool.submit(6, Buffer.from(dir)), true);
+  await waitFor('the next answer', () => (answers.has(6) ? true : undefined));
+  assert.equal(answers.has(4) || answers.has(5), false, 'nothing of a refused batch ran');
+  pool.close();
+  assert.equal(pool.submitBatch([7], [Buffer.from(dir)]), false, 'closed');
+});

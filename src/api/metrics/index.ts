@@ -18,8 +18,11 @@ import { registerNodeMetrics, type NodeMetricsInputs } from './node-metrics.ts';
 
 export type { HookOutcome, HookRun, SubscriberStats, SubscriberTransport } from './extensions.ts';
 
-/** Period of the event-loop delay sampler (ms): lag of 100 ms or more is still seen, at a tenth of the wake-ups. */
-const EVENT_LOOP_SAMPLE_MS = 100;
+/**
+ * Period of the event-loop delay sampler (ms): every stall of 250 ms or more delays a sample and
+ * is seen; shorter ones only when they overlap one. An idle daemon wakes 4 times a second for it.
+ */
+const EVENT_LOOP_SAMPLE_MS = 250;
 
 /** What the metrics read from the daemon (the same facade the API uses, plus the journal size). */
 export interface MetricsInputs extends NodeMetricsInputs {

@@ -1,11 +1,10 @@
 /**
  * @module api/routes/web
  * The live web page: GET / (index.html) and GET /web/NAME (its ES modules and style sheet), plain
- * static files from src/api/web/ read once when the server starts and kept in memory (a few tens
- * of KiB). No build step, nothing fetched from elsewhere at run time.
- *
- * Where the files are: beside this module when it runs from src/ (tsx), and still in src/api/web/
- * when it runs compiled from dist/ (tsc copies only .ts), so both places are looked at, in order.
+ * static files from src/api/web/ read on the first request and then kept in memory (a few tens
+ * of KiB; not at start-up, which a daemon nobody browses would pay for nothing). No build step,
+ * nothing fetched from elsewhere at run time. They stay in src/api/web/ (under the package root)
+ * whether fsevd runs from src/ or from the dist/ bundle.
  *
  * Access: the files themselves are public (like /healthz). They hold no data, only the code every
  * copy of fsevd ships, and a browser cannot send a bearer token when it navigates, so a page that
@@ -22,9 +21,10 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { FsevdError } from '../../errors.ts';
+import { packageRoot } from '../../package-root.ts';
 
-/** Where the page's files may be, relative to this module: from src/, then from dist/. */
-const CANDIDATE_DIRS = ['../web/', '../../../src/api/web/'];
+/** Where the page's files are. */
+const WEB_DIR = fileURLToPath(new URL('src/api/web/', packageRoot));
 
 /** The file served at `/`. */
 const INDEX = 'index.html';
@@ -56,12 +56,20 @@ interface Asset {
 
 /** The page's routes. */
 export const web: FastifyPluginAsync = async (app) => {
-  const { assets, looked } = await loadAssets();
-  if (!assets.has(INDEX)) app.log.warn({ looked }, 'Web page files not found; GET / answers 404');
+  // Read once, by whichever request comes first; later requests share the same promise.
+  let loaded: Promise<Map<string, Asset>> | undefined;
+  const assetsOnce = () => {
+    loaded ??= loadAssets().then((assets) => {
+      if (!assets.has(INDEX)) app.log.warn({ dir: WEB_DIR }, 'Web page files not found; GET / answers 404');
+      return assets;
+    });
+    return loaded;
+  };
 
-  const send = (reply: FastifyReply, name: string, ifNoneMatch: string | undefined) => {
+  const send = async (reply: FastifyReply, name: string, ifNoneMatch: string | undefined) => {
+    const assets = await assetsOnce();
     const asset = assets.get(name);
-    if (!asset) throw new FsevdError('FSEVD_E_NOT_FOUND', assets.has(INDEX) ? `No file ${name} in the web page` : `The web page's files were not found (looked in ${looked.join(', ')})`);
+    if (!asset) throw new FsevdError('FSEVD_E_NOT_FOUND', assets.has(INDEX) ? `No file ${name} in the web page` : `The web page's files were not found (looked in ${WEB_DIR})`);
     void reply
       .header('content-security-policy', CONTENT_SECURITY_POLICY)
       .header('x-content-type-options', 'nosniff')
@@ -76,20 +84,15 @@ export const web: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { name: string } }>('/web/:name', options, async (request, reply) => send(reply, request.params.name, request.headers['if-none-match']));
 };
 
-/** Reads every servable file of the first candidate directory that exists; never throws. */
-async function loadAssets(): Promise<{ assets: Map<string, Asset>; looked: string[] }> {
-  const looked = CANDIDATE_DIRS.map((dir) => fileURLToPath(new URL(dir, import.meta.url)));
-  for (const dir of looked) {
-    const names = await readdir(dir).catch(() => undefined);
-    if (!names) continue;
-    const assets = new Map<string, Asset>();
-    for (const name of names) {
-      const type = CONTENT_TYPES[extname(name)];
-      if (!type) continue;
-      const body = await readFile(dir + name);
-      assets.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
-    }
-    return { assets, looked };
+/** Reads every servable file of WEB_DIR (none when it cannot be listed); never throws. */
+async function loadAssets(): Promise<Map<string, Asset>> {
+  const assets = new Map<string, Asset>();
+  const names = await readdir(WEB_DIR).catch(() => [] as string[]);
+  for (const name of names) {
+    const type = CONTENT_TYPES[extname(name)];
+    if (!type) continue;
+    const body = await readFile(WEB_DIR + name).catch(() => undefined);
+    if (body) assets.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
   }
-  return { assets: new Map(), looked };
+  return assets;
 }

@@ -8,9 +8,10 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
+import { packageRoot } from '../../package-root.ts';
 
-/** Where the files may be, relative to this module: from src/, then from dist/ (tsc copies only .ts). */
-const CANDIDATE_DIRS = ['../web/', '../../../src/cluster/web/'];
+/** Where the files are, from src/ as from the dist/ bundle. */
+const WEB_DIR = new URL('src/cluster/web/', packageRoot);
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
@@ -19,11 +20,9 @@ const SECURITY_HEADERS = {
 const FILES = { '/': ['index.html', 'text/html; charset=utf-8'], '/cluster-web/page.js': ['page.js', 'text/javascript; charset=utf-8'], '/cluster-web/page.css': ['page.css', 'text/css; charset=utf-8'] } as const;
 
 async function readPageFile(name: string): Promise<string> {
-  for (const dir of CANDIDATE_DIRS) {
-    const text = await readFile(fileURLToPath(new URL(dir + name, import.meta.url)), 'utf8').catch(() => undefined);
-    if (text !== undefined) return text;
-  }
-  throw new Error(`cluster web page file ${name} not found`);
+  const text = await readFile(fileURLToPath(new URL(name, WEB_DIR)), 'utf8').catch(() => undefined);
+  if (text === undefined) throw new Error(`cluster web page file ${name} not found in ${fileURLToPath(WEB_DIR)}`);
+  return text;
 }
 
 /** Registers the page routes. */

@@ -10,7 +10,7 @@
  * and returns; no thread of libuv's pool is involved. The socket is unref'd: it never keeps the
  * process alive by itself.
  */
-import { RawNetlinkSocket, type MessageInfo } from 'netlink';
+import { RawNetlinkSocket, type MessageInfo } from './package.ts';
 import { StartupError } from '../../errors.ts';
 import { loadNative } from '../../native/binding.ts';
 

@@ -5,7 +5,7 @@
  * family is an answer (`undefined`), not an error: the kernel replies ENOENT. The controller
  * answers from memory at once, so the timeout only guards against a socket that never answers.
  */
-import { createGenericNetlink, genl } from 'netlink';
+import { createGenericNetlink, genl } from './package.ts';
 
 /** A resolved family: its id (the nlmsg_type of its messages) and multicast groups by name. */
 export interface GenlFamily {

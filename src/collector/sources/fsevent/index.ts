@@ -11,10 +11,10 @@
  * bits, so the next allocation below a level reports it again (resync.ts).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Protocol } from 'netlink';
 import { StartupError } from '../../../errors.ts';
 import { resolveFamily } from '../../../util/netlink/genl.ts';
 import { NetlinkListener } from '../../../util/netlink/listener.ts';
+import { Protocol } from '../../../util/netlink/package.ts';
 import { familyMessages } from '../../../util/netlink/wire.ts';
 import type { SharedState, Source, SourceContext } from '../../types.ts';
 import { decodeV3, type FsEventObservation } from './decode.ts';

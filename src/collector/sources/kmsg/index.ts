@@ -2,8 +2,9 @@
  * @module collector/sources/kmsg
  * The kernel log source. A native thread reads /dev/kmsg (never the event loop or the libuv
  * pool: a flood reaches 73k records/s and the ring holds ~25 ms of it) and hands records over in
- * batches; processor.ts turns them into observations through the catalog. Loss is counted by
- * sequence gaps (ctx.addLost + one EVENTS_LOST per batch that had any). Records written from user
+ * batches; processor.ts turns them into observations through the catalog, each emitted as soon as
+ * its record is classified. Loss is counted by sequence gaps (ctx.addLost + one EVENTS_LOST for a
+ * batch's gaps, published before the observations that follow them). Records written from user
  * space are read and counted but never classified. The last sequence number read is saved with
  * the boot id (cursor.ts): a restart on the same boot resumes after it; a first start reads the
  * ring's backlog as history (sequence only, so that a loss right after the start still shows as a
@@ -119,16 +120,16 @@ class KmsgSource implements Source {
     }
   }
 
-  #onBatch(batch: Buffer | null, overruns: number, errno: number, caughtUp: boolean): void {
+  #onBatch(batch: string | null, overruns: number, errno: number, caughtUp: boolean): void {
     const ctx = this.#ctx;
     const processor = this.#processor;
     if (this.#stopped || !ctx || !processor) return;
-    const now = ctx.now();
     if (batch) {
-      // Records are ASCII (the kernel escapes everything else as \xNN), so latin1 is exact and fast.
-      const { observations, lost } = processor.chunk(batch.toString('latin1'), now, this.#history);
-      if (lost) this.#reportLoss(lost, overruns, now);
-      for (const obs of observations) ctx.emit(obs);
+      const now = ctx.now();
+      processor.feed(batch, now, this.#history, {
+        lost: (gap) => this.#reportLoss(gap, overruns, now),
+        observe: (obs) => ctx.emit(obs),
+      });
       this.#scheduleDue();
     }
     if (caughtUp) this.#history = false;

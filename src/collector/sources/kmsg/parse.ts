@@ -37,19 +37,26 @@ const MAX_PRI = 191;
  */
 export function splitRecords(chunk: string): string[] {
   const records: string[] = [];
-  let start = 0;
-  while (start < chunk.length) {
-    let end = chunk.indexOf('\n', start);
-    if (end < 0) end = chunk.length;
-    // Dict lines begin with a space: they belong to the record before them.
-    while (end + 1 < chunk.length && chunk.charCodeAt(end + 1) === 0x20) {
-      const next = chunk.indexOf('\n', end + 1);
-      end = next < 0 ? chunk.length : next;
-    }
+  for (let start = 0, end = 0; start < chunk.length; start = end + 1) {
+    end = recordEnd(chunk, start);
     if (end > start) records.push(chunk.slice(start, end));
-    start = end + 1;
   }
   return records;
+}
+
+/**
+ * Where the record starting at `start` ends: the index of the "\n" after its last dict line (dict
+ * lines begin with a space and belong to the record before them), or the chunk's length.
+ */
+export function recordEnd(chunk: string, start: number): number {
+  let end = chunk.indexOf('\n', start);
+  if (end < 0) return chunk.length;
+  while (end + 1 < chunk.length && chunk.charCodeAt(end + 1) === 0x20) {
+    const next = chunk.indexOf('\n', end + 1);
+    if (next < 0) return chunk.length;
+    end = next;
+  }
+  return end;
 }
 
 /** Decodes one record (with or without its trailing newline); a DecodeError when malformed. */

@@ -8,7 +8,7 @@
 import type { Observation } from '../../types.ts';
 import { classify, type Classified } from './classify.ts';
 import { Outcomes, type Timed } from './outcome.ts';
-import { parseRecord, splitRecords, type KmsgRecord } from './parse.ts';
+import { parseRecord, recordEnd, type KmsgRecord } from './parse.ts';
 import { SequenceTracker, type Gap } from './sequence.ts';
 
 /** An observation without its source name (the running-source wrapper adds it). */
@@ -37,6 +37,13 @@ export interface ChunkResult {
   lost?: Gap;
 }
 
+/** Receives what feed() produces, in order. */
+export interface ChunkSink {
+  /** Records missing before the observations that follow (the gaps since the last call, summed). */
+  lost(gap: Gap): void;
+  observe(obs: KmsgObservation): void;
+}
+
 /** Stateful record processing for one reader. */
 export class KmsgProcessor {
   readonly stats: ProcessorStats = { records: 0, userRecords: 0, decodeErrors: 0, replayed: 0, history: 0, observations: 0 };
@@ -50,16 +57,19 @@ export class KmsgProcessor {
   }
 
   /**
-   * Processes whole records as /dev/kmsg returns them ("PRI,SEQ,USEC,FLAGS;text\n"…). With
-   * `history`, records only advance the sequence (the ring's backlog at a first start: reading it
-   * rather than seeking past it gives the sequence a base, so that even the first records lost
-   * after the start show as a gap).
+   * Processes whole records as /dev/kmsg returns them ("PRI,SEQ,USEC,FLAGS;text\n"…), handing each
+   * observation to `sink` as soon as its record is classified (a fault is not held back while the
+   * rest of its batch is parsed). Gaps are summed and reported just before the next observation,
+   * or at the end of the chunk. With `history`, records only advance the sequence (the ring's
+   * backlog at a first start: reading it rather than seeking past it gives the sequence a base, so
+   * that even the first records lost after the start show as a gap).
    */
-  chunk(text: string, now: number, history = false): ChunkResult {
-    const observations: KmsgObservation[] = [];
+  feed(text: string, now: number, history: boolean, sink: ChunkSink): void {
     let lost: Gap | undefined;
-    for (const raw of splitRecords(text)) {
-      const record = parseRecord(raw);
+    for (let start = 0, end = 0; start < text.length; start = end + 1) {
+      end = recordEnd(text, start);
+      if (end === start) continue;
+      const record = parseRecord(text.slice(start, end));
       if (record instanceof Error) {
         this.stats.decodeErrors += 1;
         continue;
@@ -70,9 +80,27 @@ export class KmsgProcessor {
         continue;
       }
       if (gap) lost = lost ? { lost: lost.lost + gap.lost, from: lost.from, to: gap.to } : gap;
-      if (history) this.stats.history += 1;
-      else observations.push(...this.record(record, now));
+      if (history) {
+        this.stats.history += 1;
+        continue;
+      }
+      const observations = this.record(record, now);
+      if (observations.length === 0) continue;
+      if (lost) sink.lost(lost);
+      lost = undefined;
+      for (const obs of observations) sink.observe(obs);
     }
+    if (lost) sink.lost(lost);
+  }
+
+  /** Like feed(), collecting: the chunk's observations and all its gaps summed. */
+  chunk(text: string, now: number, history = false): ChunkResult {
+    const observations: KmsgObservation[] = [];
+    let lost: Gap | undefined;
+    this.feed(text, now, history, {
+      lost: (gap) => void (lost = lost ? { lost: lost.lost + gap.lost, from: lost.from, to: gap.to } : gap),
+      observe: (obs) => void observations.push(obs),
+    });
     return lost ? { observations, lost } : { observations };
   }
 

@@ -8,10 +8,10 @@
  * overrun the EVENTS_LOST report is the whole recovery: there is nothing to re-read.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Protocol } from 'netlink';
 import { StartupError } from '../../../errors.ts';
 import { resolveFamily } from '../../../util/netlink/genl.ts';
 import { NetlinkListener } from '../../../util/netlink/listener.ts';
+import { Protocol } from '../../../util/netlink/package.ts';
 import { familyMessages } from '../../../util/netlink/wire.ts';
 import type { Source, SourceContext } from '../../types.ts';
 import { decodeQuota, type QuotaObservation } from './decode.ts';

@@ -11,10 +11,12 @@ import type { Observation, ProbeStatus, SpaceRecord, SpaceSample, ThresholdLevel
 import { initialAvailability, observe, type AvailabilityState, type Damping, type ProbeOutcome } from './availability.ts';
 import { optional } from '../../../util/optional.ts';
 import type { ProbeSettings } from './schema.ts';
-import { maxRateOf, nextInterval, timeToFull, updateRates, type Headroom, type Rates } from './scheduler.ts';
+import { decayRates, maxRateOf, nextInterval, timeToFull, updateRates, type Headroom, type Rates } from './scheduler.ts';
 
 /** Index of each figure in a native statfs result. */
 const V = { frsize: 2, blocks: 3, bfree: 4, bavail: 5, files: 6, ffree: 7, flags: 8, mountId: 9 } as const;
+/** The figures a sample is made of: when none moved, only the clock did. */
+const FIGURES = [V.frsize, V.blocks, V.bfree, V.bavail, V.files, V.ffree, V.flags] as const;
 /** statfs f_flags bit of a read-only mount (ST_RDONLY). */
 const ST_RDONLY = 1;
 
@@ -36,11 +38,11 @@ interface Reading {
   inodes: number;
 }
 
+/** A headroom as last scheduled, with the resource whose rate it follows. */
+type TrackedHeadroom = Headroom & { resource: Resource };
+
 /** An observation ready for ctx.emit. */
 export type Emitted = Omit<Observation, 'source'>;
-
-/** Grid (ms) that idle filesystems held back by the sampling budget are sampled on. */
-const IDLE_GRID_MS = 250;
 
 /** The sampled state of one superblock. */
 export class FilesystemMonitor {
@@ -63,7 +65,14 @@ export class FilesystemMonitor {
   /** The latest figures; `time` is filled in by record() (no date formatting per sample). */
   #sample: Omit<SpaceSample, 'time'> & { at: number } | undefined;
   #status: ThresholdStatus | undefined;
-  #probe: { lastAnswer?: number; pendingSince?: number; timeouts: number; lastError?: string } = { timeouts: 0 };
+  #probe: { lastAnswer: number | undefined; pendingSince: number | undefined; timeouts: number; lastError: string | undefined } = {
+    lastAnswer: undefined,
+    pendingSince: undefined,
+    timeouts: 0,
+    lastError: undefined,
+  };
+  /** What the last full evaluation was made of; an answer equal to it takes the idle path. */
+  #basis: { values: readonly number[]; thresholds: ThresholdSpec | undefined; settings: ProbeSettings; headrooms: TrackedHeadroom[] } | undefined;
 
   constructor(major: number, minor: number, settings: ProbeSettings, now: number) {
     this.major = major;
@@ -82,10 +91,11 @@ export class FilesystemMonitor {
 
   /** statfs answered with figures. `maxFillRate` is bytes per second. */
   answered(values: readonly number[], now: number, damping: Damping, maxFillRate: number): Emitted[] {
+    if (this.#unchanged(values)) return this.#answeredUnchanged(now);
     const out = this.#availabilityChange({ ok: true }, now, damping);
     this.#probe.lastAnswer = now;
-    delete this.#probe.pendingSince;
-    delete this.#probe.lastError;
+    this.#probe.pendingSince = undefined;
+    this.#probe.lastError = undefined;
     const frsize = values[V.frsize]!;
     const reading: Reading = { time: now, blocks: values[V.bavail]! * frsize, inodes: values[V.ffree]! };
     const size = values[V.blocks]! * frsize;
@@ -108,7 +118,7 @@ export class FilesystemMonitor {
       ...optional('timeToFullSeconds', timeToFull(reading.blocks, this.#rates.blocks)),
     };
     const bases: Record<Resource, LevelBasis> = { blocks: { unitBytes: frsize, total: size }, inodes: { unitBytes: 1, total: inodes } };
-    const headrooms: Headroom[] = [];
+    const headrooms: TrackedHeadroom[] = [];
     const status: ThresholdStatus | undefined = this.thresholds && { origin: this.thresholds.origin, ...optional('entry', this.thresholds.entry), ...(this.thresholds.kernel ? { kernel: true } : {}) };
     for (const resource of ['blocks', 'inodes'] as const) {
       const total = bases[resource].total;
@@ -117,7 +127,7 @@ export class FilesystemMonitor {
       const levels = this.#evaluate(resource, bases[resource], previous?.[resource], avail, now, out);
       if (levels && status) status[resource] = levels.status;
       if (writable) out.push(...this.#enospcChange(resource, avail, total, now));
-      if (writable) headrooms.push({ avail, levels: levels ? [levels.status.l1Value, levels.status.l2Value] : [], rate: this.#rates[resource]?.fast ?? 0, maxRate: maxRateOf(resource, maxFillRate) });
+      if (writable) headrooms.push({ resource, avail, levels: levels ? [levels.status.l1Value, levels.status.l2Value] : [], rate: this.#rates[resource]?.fast ?? 0, maxRate: maxRateOf(resource, maxFillRate) });
     }
     this.#status = status;
     this.#previous = reading;
@@ -125,25 +135,69 @@ export class FilesystemMonitor {
     if (this.#availability.settling) this.intervalMs = Math.min(this.intervalMs, Math.max(this.settings.minIntervalMs, 1000));
     this.desiredIntervalMs = this.intervalMs;
     this.dueAt = now + this.intervalMs;
+    this.#basis = { values: values.slice(), thresholds: this.thresholds, settings: this.settings, headrooms };
     return out;
   }
 
   /**
-   * Under a sampling budget, an idle filesystem waits at least `floorMs` (the budget is spent on
-   * the ones being written to first).
+   * True when an answer says what the last one said, under the same levels and settings, while
+   * the mount is reported available: then only the clock moved (the idle path).
    */
-  limitIdle(floorMs: number, now: number): void {
+  #unchanged(values: readonly number[]): boolean {
+    const basis = this.#basis;
+    if (!basis || basis.thresholds !== this.thresholds || basis.settings !== this.settings) return false;
+    if (!this.#availability.available || this.#availability.settling) return false;
+    for (const index of FIGURES) if (values[index] !== basis.values[index]) return false;
+    return true;
+  }
+
+  /**
+   * answered() for figures equal to the last ones, without allocating: no threshold can have
+   * been crossed and no state changes, but rates decay, time to full grows and the schedule
+   * follows. Thousands of idle filesystems take this path.
+   */
+  #answeredUnchanged(now: number): Emitted[] {
+    this.#probe.lastAnswer = now;
+    this.#probe.pendingSince = undefined;
+    this.#probe.lastError = undefined;
+    this.active = false;
+    const previous = this.#previous!;
+    decayRates(this.#rates.blocks, now - previous.time);
+    decayRates(this.#rates.inodes, now - previous.time);
+    previous.time = now;
+    const sample = this.#sample!;
+    sample.at = now;
+    // Decay keeps the sign of the slow rate, so the figure stays present or absent.
+    if (sample.timeToFullSeconds !== undefined) sample.timeToFullSeconds = timeToFull(previous.blocks, this.#rates.blocks);
+    const { headrooms } = this.#basis!;
+    for (const headroom of headrooms) headroom.rate = this.#rates[headroom.resource]?.fast ?? 0;
+    this.intervalMs = nextInterval(headrooms, this.settings);
+    this.desiredIntervalMs = this.intervalMs;
+    this.dueAt = now + this.intervalMs;
+    return [];
+  }
+
+  /** The sampling budget holds this filesystem back (limitIdle raised its interval). */
+  get limited(): boolean {
+    return this.intervalMs > this.desiredIntervalMs;
+  }
+
+  /**
+   * Under a sampling budget, an idle filesystem waits at least `floorMs` (the budget is spent on
+   * the ones being written to first), until the next step of the budget's grid (`gridMs`).
+   */
+  limitIdle(floorMs: number, gridMs: number, now: number): void {
     if (this.active || this.intervalMs >= floorMs) return;
     this.intervalMs = floorMs;
     // On a shared grid, idle samples fall due together: one wake-up (and one thread hand-over)
     // serves many filesystems, which on a VM costs far more than the statfs calls themselves.
-    this.dueAt = Math.ceil((now + floorMs) / IDLE_GRID_MS) * IDLE_GRID_MS;
+    this.dueAt = Math.ceil((now + floorMs) / gridMs) * gridMs;
   }
 
   /** statfs failed with an errno that means the mount is not answering, or did not answer in time. */
   failed(outcome: Extract<ProbeOutcome, { ok: false }>, now: number, damping: Damping, timedOut: boolean): Emitted[] {
     if (timedOut) this.#probe.timeouts += 1;
-    else delete this.#probe.pendingSince;
+    else this.#probe.pendingSince = undefined;
     this.#probe.lastError = outcome.reason;
     this.#reschedule(now);
     return this.#availabilityChange(outcome, now, damping);
@@ -151,7 +205,7 @@ export class FilesystemMonitor {
 
   /** statfs failed for a reason that says nothing about availability (ENOENT after an unmount, EACCES…). */
   unprobeable(reason: string, now: number): void {
-    delete this.#probe.pendingSince;
+    this.#probe.pendingSince = undefined;
     this.#probe.lastError = reason;
     this.#reschedule(now);
   }

@@ -10,10 +10,12 @@
  */
 import { loadNative } from '../../../native/binding.ts';
 import { StartupError } from '../../../errors.ts';
+import { encodeBytes } from '../../../util/bytes.ts';
 import { optional } from '../../../util/optional.ts';
 import type { MountEntry, SharedState, Source, SourceContext, SpaceStore, ThresholdConfigView } from '../../types.ts';
 import { errnoName, outcomeOfErrno } from './availability.ts';
 import { settingsFor } from './classify.ts';
+import { SamplingBudget } from './budget.ts';
 import { FilesystemMonitor, type Emitted, type ThresholdSpec } from './filesystem.ts';
 import { Prober } from './prober.ts';
 import type { StatfsConfig } from './schema.ts';
@@ -25,8 +27,6 @@ const MOUNT_ID = 9;
 /** Samples due within this fraction of their interval are taken together (fewer wake-ups). */
 const BATCH_FRACTION = 0.1;
 const MAX_BATCH_SLACK_MS = 500;
-/** How often the idle floor of the sampling budget is recomputed, ms. */
-const BUDGET_PERIOD_MS = 1000;
 
 /** Creates the statfs source. */
 export function create(config: StatfsConfig, shared: SharedState): Source {
@@ -42,6 +42,8 @@ interface Target {
   mounts: MountEntry[];
   /** Which mount's path is sampled (another one if this one is covered by a later mount). */
   pathIndex: number;
+  /** That path's bytes as last encoded (a thousand idle filesystems are not re-encoded each second). */
+  encoded?: { path: string; bytes: Buffer };
 }
 
 class StatfsSource implements Source {
@@ -56,12 +58,13 @@ class StatfsSource implements Source {
   #timerAt = Infinity;
   #unsubscribe: Array<() => void> = [];
   #healthKey = '';
-  /** Shortest interval of an idle filesystem under the sampling budget (0: no pressure). */
-  #idleFloorMs = 0;
-  #budgetAt = 0;
+  /** Threads or filesystems may have changed since the health detail was last checked. */
+  #healthStale = true;
+  readonly #budget: SamplingBudget;
 
   constructor(config: StatfsConfig, store: SpaceStore, thresholds: ThresholdConfigView | undefined) {
     this.#config = config;
+    this.#budget = new SamplingBudget(config.maxSamplesPerSecond);
     this.#store = store;
     this.#thresholds = thresholds;
   }
@@ -124,6 +127,7 @@ class StatfsSource implements Source {
     }
     for (const [key, target] of this.#targets) if (!seen.has(key)) this.#forget(key, target);
     this.#refreshSpecs();
+    this.#healthStale = true;
     this.#arm(now);
   }
 
@@ -163,16 +167,20 @@ class StatfsSource implements Source {
       const { monitor } = target;
       const slack = Math.min(monitor.intervalMs * BATCH_FRACTION, MAX_BATCH_SLACK_MS);
       if (monitor.dueAt <= now + slack) {
-        const path = (target.mounts[target.pathIndex] ?? target.mounts[0])!.mountpoint;
-        if (prober.submit(key, path, monitor.settings.timeoutMs, now)) {
+        if (monitor.limited && !this.#budget.admit(now)) {
+          next = Math.min(next, this.#budget.nextAdmission(now));
+          continue;
+        }
+        if (prober.submit(key, pathBytes(target), monitor.settings.timeoutMs, now)) {
           monitor.started(now);
           continue;
         }
       }
       next = Math.min(next, monitor.dueAt);
     }
+    prober.flush();
     this.#arm(next);
-    this.#updateHealth();
+    if (this.#healthStale) this.#updateHealth();
   }
 
   /** Makes sure the loop wakes up by `at` (ms, wall clock). */
@@ -200,35 +208,17 @@ class StatfsSource implements Source {
         monitor.unprobeable('covered by another mount', now);
       } else {
         out = monitor.answered(values, now, damping, this.#config.maxFillRateBytesPerSecond);
-        monitor.limitIdle(this.#idleFloor(now), now);
+        monitor.limitIdle(this.#budget.floor(now, this.#targets.values()), this.#budget.gridMs, now);
       }
     } else {
       const outcome = outcomeOfErrno(errno);
       if (outcome) out = monitor.failed(outcome, now, damping, false);
       else monitor.unprobeable(errnoName(errno), now);
     }
+    if (late) this.#healthStale = true;
     if (late) ctx.log.info({ mount: target.mounts[0]?.mountpoint, errno: errno ? errnoName(errno) : undefined }, 'A statfs call that had timed out returned');
     this.#publish(out);
     this.#arm(monitor.dueAt);
-  }
-
-  /**
-   * The interval below which idle filesystems may not go: the budget left by active ones, shared
-   * evenly among the idle ones that want more than their share (recomputed once a second).
-   */
-  #idleFloor(now: number): number {
-    if (now - this.#budgetAt < BUDGET_PERIOD_MS) return this.#idleFloorMs;
-    this.#budgetAt = now;
-    let activeRate = 0;
-    let idle = 0;
-    for (const { monitor } of this.#targets.values()) {
-      if (monitor.active) activeRate += 1000 / monitor.desiredIntervalMs;
-      else idle += 1;
-    }
-    const left = Math.max(this.#config.maxSamplesPerSecond - activeRate, 1);
-    const wanted = [...this.#targets.values()].reduce((sum, { monitor }) => sum + (monitor.active ? 0 : 1000 / monitor.desiredIntervalMs), 0);
-    this.#idleFloorMs = wanted > left ? (1000 * idle) / left : 0;
-    return this.#idleFloorMs;
   }
 
   #timedOut(key: string): void {
@@ -236,6 +226,7 @@ class StatfsSource implements Source {
     if (!target) return;
     const { monitor } = target;
     const reason = `probe timeout (no answer within ${monitor.settings.timeoutMs} ms)`;
+    this.#healthStale = true;
     this.#publish(monitor.failed({ ok: false, kind: 'transient', reason }, this.#ctx!.now(), this.#config.damping, true));
   }
 
@@ -249,12 +240,20 @@ class StatfsSource implements Source {
 
   /** Health detail changes only when threads hang or filesystems come and go: report those, not every tick. */
   #updateHealth(): void {
+    this.#healthStale = false;
     const detail = this.#detail();
     const key = `${detail.filesystems}/${detail.threads}/${detail.abandoned}/${detail.hung}`;
     if (key === this.#healthKey) return;
     this.#healthKey = key;
     this.#ctx?.setHealth({ detail });
   }
+}
+
+/** The raw bytes of the path a target is sampled through. */
+function pathBytes(target: Target): Buffer {
+  const path = (target.mounts[target.pathIndex] ?? target.mounts[0])!.mountpoint;
+  if (target.encoded?.path !== path) target.encoded = { path, bytes: encodeBytes(path) };
+  return target.encoded.bytes;
 }
 
 function pairs(from: { blocks?: ThresholdSpec['blocks']; inodes?: ThresholdSpec['inodes'] }): Pick<ThresholdSpec, 'blocks' | 'inodes'> {

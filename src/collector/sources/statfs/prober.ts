@@ -4,10 +4,10 @@
  * to a filesystem whose last call has not returned, and a deadline per call. A call past its
  * deadline is reported as timed out once and its thread is abandoned to the kernel (the pool
  * starts a replacement, so other filesystems keep being served); its late answer, whenever it
- * comes, is still delivered — that is how a hung mount is seen to recover.
+ * comes, is still delivered — that is how a hung mount is seen to recover. Calls are handed to
+ * the pool in batches (flush()): one hand-over per wake-up of the sampler, not one per mount.
  */
 import type { StatfsPool } from '../../../native/binding.ts';
-import { encodeBytes } from '../../../util/bytes.ts';
 
 /** What the prober tells its owner. */
 export interface ProberEvents {
@@ -33,6 +33,10 @@ export class Prober {
   readonly #events: ProberEvents;
   readonly #calls = new Map<number, Call>();
   readonly #byKey = new Map<string, number>();
+  /** Calls submitted since the last flush(): ids and paths. */
+  #ids: number[] = [];
+  #paths: Buffer[] = [];
+  #closed = false;
   #nextId = 1;
 
   constructor(createPool: PoolFactory, events: ProberEvents) {
@@ -45,16 +49,32 @@ export class Prober {
     return this.#byKey.has(key);
   }
 
-  /** Starts a call for `path` (a mountinfo path, lone surrogates for undecodable bytes) unless one for `key` is still out; returns whether it started. */
-  submit(key: string, path: string, timeoutMs: number, now: number): boolean {
-    if (this.#byKey.has(key)) return false;
+  /**
+   * Starts a call for `path` (the raw bytes of a mount point: encodeBytes() of its mountinfo path)
+   * unless one for `key` is still out; returns whether it started. The pool gets it at the next
+   * flush().
+   */
+  submit(key: string, path: Buffer, timeoutMs: number, now: number): boolean {
+    if (this.#closed || this.#byKey.has(key)) return false;
     // Ids wrap within the native uint32; a stale id cannot collide with one still out in practice.
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 0xffff_ffff ? 1 : this.#nextId + 1;
-    if (!this.#pool.submit(id, encodeBytes(path))) return false;
+    this.#ids.push(id);
+    this.#paths.push(path);
     this.#calls.set(id, { key, deadline: now + timeoutMs, timeoutMs, timedOut: false });
     this.#byKey.set(key, id);
     return true;
+  }
+
+  /** Hands the calls submitted since the last flush to the pool's threads, in one batch. */
+  flush(): void {
+    if (this.#ids.length === 0) return;
+    const ids = this.#ids;
+    const paths = this.#paths;
+    this.#ids = [];
+    this.#paths = [];
+    // Only a closed pool refuses, and close() forgets every call anyway.
+    this.#pool.submitBatch(ids, paths);
   }
 
   /** Reports calls past their deadline; returns the next deadline still ahead (Infinity if none). */
@@ -87,6 +107,9 @@ export class Prober {
 
   /** Stops delivering; threads blocked in hung calls are left to the kernel. */
   close(): void {
+    this.#closed = true;
+    this.#ids = [];
+    this.#paths = [];
     this.#pool.close();
     this.#calls.clear();
     this.#byKey.clear();

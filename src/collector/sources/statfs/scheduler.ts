@@ -28,14 +28,26 @@ export function updateRates(rates: Rates | undefined, previous: number, current:
   if (dtMs <= 0) return rates ?? { fast: 0, slow: 0 };
   const instant = ((current - previous) * 1000) / dtMs;
   if (!rates) return { fast: instant, slow: instant };
-  const blend = (value: number, tau: number) => value + (1 - Math.exp(-dtMs / tau)) * (instant - value);
-  return { fast: blend(rates.fast, FAST_TAU_MS), slow: blend(rates.slow, SLOW_TAU_MS) };
+  return { fast: blend(rates.fast, instant, dtMs, FAST_TAU_MS), slow: blend(rates.slow, instant, dtMs, SLOW_TAU_MS) };
+}
+
+/** updateRates() for a reading equal to the previous one, in place (the idle path allocates nothing). */
+export function decayRates(rates: Rates | undefined, dtMs: number): void {
+  if (!rates || dtMs <= 0) return;
+  rates.fast = blend(rates.fast, 0, dtMs, FAST_TAU_MS);
+  rates.slow = blend(rates.slow, 0, dtMs, SLOW_TAU_MS);
+}
+
+function blend(value: number, instant: number, dtMs: number, tau: number): number {
+  return value + (1 - Math.exp(-dtMs / tau)) * (instant - value);
 }
 
 /** Seconds until `avail` reaches 0 at the slow rate; undefined unless filling. */
 export function timeToFull(avail: number, rates: Rates | undefined): number | undefined {
   if (!rates || rates.slow >= 0) return undefined;
-  return Math.round(avail / -rates.slow);
+  // A rate decayed to almost nothing (hours idle after a fill) would give Infinity (JSON null).
+  const seconds = Math.round(avail / -rates.slow);
+  return Number.isFinite(seconds) ? seconds : undefined;
 }
 
 /** One resource's position: the amount available and the boundaries that matter. */

@@ -9,8 +9,8 @@
  * after a loss, the devices of all mounted filesystems are looked up again in sysfs.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Protocol } from 'netlink';
 import { NetlinkListener, type DecodedMessage, type ListenerSink } from '../../../util/netlink/listener.ts';
+import { Protocol } from '../../../util/netlink/package.ts';
 import type { Source, SourceContext } from '../../types.ts';
 import { classifyUevent, type UeventObservation } from './classify.ts';
 import { confirmDeviceEvent, missingDevices } from './devices.ts';

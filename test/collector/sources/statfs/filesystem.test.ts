@@ -67,3 +67,22 @@ test('failures change availability once and reschedule at the idle interval', ()
   m.unprobeable('EACCES', 3000);
   assert.equal(m.record().probe?.lastError, 'EACCES');
 });
+
+test('an answer equal to the last one (the idle path) leaves exactly what a full evaluation would', () => {
+  const idle = monitor('T 50% 20% I 40%');
+  const full = monitor('T 50% 20% I 40%');
+  // A fresh levels object each time makes `full` re-evaluate everything (same generation: no re-arm).
+  const fresh = () => (full.thresholds = { ...full.thresholds! });
+  const series = [figures(900), figures(700), figures(700), figures(700), figures(700, 500, 0), figures(450), figures(450), figures(900), figures(900)];
+  series.forEach((values, i) => {
+    const now = (i + 1) * 7000;
+    fresh();
+    const a = idle.answered(values, now, damping, 2 ** 31).map((o) => [o.type, o.data.avail]);
+    const b = full.answered(values, now, damping, 2 ** 31).map((o) => [o.type, o.data.avail]);
+    assert.deepEqual(a, b, `events at step ${i}`);
+    assert.deepEqual(idle.record(), full.record(), `record at step ${i}`);
+    assert.deepEqual([idle.dueAt, idle.intervalMs, idle.active], [full.dueAt, full.intervalMs, full.active], `schedule at step ${i}`);
+  });
+  assert.equal(idle.record().space?.time, new Date(9 * 7000).toISOString(), 'the idle path still moves the clock');
+  assert.ok(idle.record().space?.timeToFullSeconds! > 0, 'after a fill, time to full is still reported while idle');
+});
