@@ -18,6 +18,7 @@
         'src/kmsg_thread.c',
         'src/privileges.c',
         'src/netlink.c',
+        'src/journal.c',
       ],
       'defines': [
         # Node-API 8 is the newest level every Node >= 20 provides; it covers

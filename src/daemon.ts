@@ -118,6 +118,7 @@ export class Daemon {
     this.#pipeline.subscribe((batch) => rules.accept(batch));
     // The mount table first: every other source maps what it hears through it.
     for (const name of Object.keys(sourceRegistry) as SourceName[]) await this.#startSource(name);
+    this.#rehearseFault();
     this.#app = await buildServer({ ...this.#apiContext(), metrics: this.#metrics }, this.#log);
     const { host, port } = parseListen(config.listen);
     try {
@@ -198,6 +199,18 @@ export class Daemon {
     });
     this.#sources.set(name, running);
     await running.start();
+  }
+
+  /** Rehearses a filesystem error on a mounted block device (see Pipeline.rehearse); nothing is published. */
+  #rehearseFault(): void {
+    const mounts = this.#mountTable.all();
+    const mount = mounts.find((m) => m.major !== 0) ?? mounts[0];
+    try {
+      this.#pipeline.rehearse({ type: 'FS_ERROR', source: 'fanotify', time: this.#now(), data: { errno: 5, errorCount: 1 }, ...(mount && { mount: { devno: { major: mount.major, minor: mount.minor } } }) });
+    } catch (err) {
+      // Only the first fault's latency depends on it.
+      this.#log.warn({ err }, 'Rehearsing the fault path failed; the first fault may be published a little later');
+    }
   }
 
   #refreshAll(reason: string): void {

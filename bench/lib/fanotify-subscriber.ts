@@ -20,7 +20,7 @@ import type { SourceHealth } from '../../src/collector/types.ts';
 import { startBareSources } from './bare-sources.ts';
 
 const [mode, mountpoint, stateDir] = process.argv.slice(2) as ['daemon' | 'source', string, string];
-const config = validateConfig({ listen: '127.0.0.1:0', correlation: { windowMs: 0 } }, { stateDir, node: 'bench' });
+const config = validateConfig({ listen: '127.0.0.1:0', correlation: { windowMs: 0 }, ...JSON.parse(process.env.FSEVD_BENCH_CONFIG ?? '{}') }, { stateDir, node: 'bench' });
 const hit = (at: bigint) => void process.stdout.write(`ev ${at}\n`);
 
 /** Starts what this mode measures; returns its fanotify source's health and how to stop. */

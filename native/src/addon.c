@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "fanotify.h"
+#include "journal.h"
 #include "kmsg.h"
 #include "netlink.h"
 #include "pollpri.h"
@@ -24,6 +25,7 @@ static const struct {
     {"kmsg", fsevd_kmsg_register},
     {"privileges", fsevd_privileges_register},
     {"netlink", fsevd_netlink_register},
+    {"journal", fsevd_journal_register},
 };
 
 NAPI_MODULE_INIT() {

@@ -96,6 +96,15 @@ export interface FsErrorMarkResult {
 /** Typed surface of the fsevd_native addon. */
 export interface NativeBinding {
   /**
+   * Encodes `payload` as one journal record (collector/journal/record.ts: magic, length, CRC-32,
+   * UTF-8 payload) and writes it to `fd` with one writev(2), on the calling thread. Returns the
+   * record's size in bytes; -(payload bytes) without writing anything when the payload is empty
+   * or over `maxPayload` bytes.
+   * @throws Error with Node-style `code`/`errno`/`syscall` and `written` (bytes of the record that
+   *   did reach the file) when the write fails; TypeError for bad arguments.
+   */
+  appendRecord?(fd: number, payload: string, maxPayload: number): number;
+  /**
    * Call onChange (on the JS thread, no arguments) whenever poll() reports POLLPRI/POLLERR on
    * `path`, e.g. /proc/self/mountinfo after any mount or umount in this mount namespace. A
    * dedicated thread blocks in poll(); the event loop never blocks and a watcher alone never

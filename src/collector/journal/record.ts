@@ -50,16 +50,23 @@ export interface ScanResult {
   droppedRecords: number;
 }
 
+/**
+ * Encodes, checksums and writes one record's payload to a file descriptor in one call (the
+ * native addon's appendRecord): returns the record's size, or -(payload bytes) when the payload
+ * is over `maxPayload` (nothing written). Throws with `written` set when the write fails.
+ */
+export type RecordAppender = (fd: number, payload: string, maxPayload: number) => number;
+
+/** The error for an event whose payload is over MAX_PAYLOAD_BYTES. */
+export function recordTooLarge(seq: number, length: number): FsevdError {
+  return new FsevdError('FSEVD_E_JOURNAL', `Event seq ${seq} encodes to ${length} bytes, over the ${MAX_PAYLOAD_BYTES}-byte record limit`);
+}
+
 /** Encodes one event as a record; throws FsevdError FSEVD_E_JOURNAL if it is too large. */
 export function encodeRecord(event: FsEvent): Buffer {
   const json = JSON.stringify(event);
   const length = Buffer.byteLength(json, 'utf8');
-  if (length > MAX_PAYLOAD_BYTES) {
-    throw new FsevdError(
-      'FSEVD_E_JOURNAL',
-      `Event seq ${event.seq} encodes to ${length} bytes, over the ${MAX_PAYLOAD_BYTES}-byte record limit`,
-    );
-  }
+  if (length > MAX_PAYLOAD_BYTES) throw recordTooLarge(event.seq, length);
   // The payload is encoded straight into the record (no intermediate buffer and copy).
   const record = Buffer.allocUnsafe(HEADER_BYTES + length);
   record.write(json, HEADER_BYTES, 'utf8');

@@ -8,6 +8,7 @@ import { closeSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from 
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsevdError } from '../../errors.ts';
+import { MAX_PAYLOAD_BYTES, type RecordAppender } from './record.ts';
 
 /** Digits in a name: 20 holds any u64, more than any safe-integer seq (16 digits) needs. */
 const NAME_DIGITS = 20;
@@ -101,18 +102,43 @@ export class SegmentWriter {
    * previous size, so a half-written batch never sits in front of later ones, and throws.
    */
   write(bytes: Buffer): void {
+    this.appendWith((fd) => {
+      let written = 0;
+      try {
+        // A regular-file write is complete unless the disk fills or a signal interrupts it; the
+        // loop only finishes such a short write (or surfaces the error behind it).
+        while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      } catch (err) {
+        throw Object.assign(err as Error, { written });
+      }
+      return bytes.length;
+    });
+  }
+
+  /**
+   * Appends one record whose payload is `payload` through `append` (the addon encodes and writes
+   * it in one call); same guarantees as write(). Returns the record's size, or -(payload bytes)
+   * with nothing written when the payload is over MAX_PAYLOAD_BYTES.
+   */
+  writeRecord(append: RecordAppender, payload: string): number {
+    return this.appendWith((fd) => append(fd, payload, MAX_PAYLOAD_BYTES));
+  }
+
+  /** Runs one append on the fd: returns the bytes it added (< 0: none), cuts back what a failed one left. */
+  private appendWith(append: (fd: number) => number): number {
     const fd = this.openFd();
-    let written = 0;
+    let size: number;
     try {
-      // A regular-file write is complete unless the disk fills or a signal interrupts it; the
-      // loop only finishes such a short write (or surfaces the error behind it).
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      size = append(fd);
     } catch (err) {
-      if (written > 0) this.cutBack(fd);
+      if (((err as { written?: number }).written ?? 0) > 0) this.cutBack(fd);
       throw new FsevdError('FSEVD_E_JOURNAL', `Cannot write journal segment ${this.path}`, { cause: err });
     }
-    this.size += bytes.length;
-    this.unsynced = true;
+    if (size > 0) {
+      this.size += size;
+      this.unsynced = true;
+    }
+    return size;
   }
 
   /** fsyncs now, blocking, if anything was written since the last fsync. */

@@ -24,6 +24,9 @@ test('an empty journal starts at zero and creates its directory', async (t) => {
   assert.equal(journal.sizeBytes, 0);
   assert.equal(journal.recoveredDrops, 0);
   assert.deepEqual(await journal.read(0, 10), []);
+  // The first segment is made at open, not on the path of the first event.
+  assert.deepEqual(await readdir(dir), ['00000000000000000001.log']);
+  assert.equal((await stat(join(dir, '00000000000000000001.log'))).size, 0);
 });
 
 test('append and read round-trip across segments, in memory and after reopening', async (t) => {

@@ -111,3 +111,24 @@ test('close publishes what the turn still held and logs it', async (t) => {
   await endOfTurn();
   assert.deepEqual(seen, [1, 2], 'nothing after close');
 });
+
+test('a rehearsal publishes, journals, sequences and changes nothing, and the fault that follows is as if it never ran', async (t) => {
+  const { pipeline, journal, error } = await setup(t);
+  const published: number[] = [];
+  pipeline.subscribe((batch) => published.push(...batch.map((e) => e.seq)), { deferred: false });
+  pipeline.subscribe((batch) => published.push(...batch.map((e) => -e.seq)), { deferred: true });
+  const before = { size: journal.sizeBytes, states: JSON.stringify(pipeline.mountStates()) };
+  pipeline.rehearse(error(0));
+  pipeline.rehearse({ ...error(0), mount: { devno: { major: 250, minor: 250 } } });
+  await endOfTurn();
+  assert.deepEqual(published, []);
+  assert.equal(pipeline.lastSeq, 0);
+  assert.equal(journal.sizeBytes, before.size);
+  assert.equal(JSON.stringify(pipeline.mountStates()), before.states, 'no mount state moved');
+  // Correlation too: with a window, a rehearsed fault must not fold the real one into a follow-up.
+  pipeline.setCorrelation({ windowMs: 60_000, holdMs: 0, maxSpanMs: 60_000 });
+  pipeline.rehearse(error(1));
+  pipeline.accept(error(1));
+  assert.deepEqual(published, [1]);
+  assert.deepEqual((await journal.read(0, 10)).map((e) => [e.seq, e.count, e.mountpoint]), [[1, 1, '/mnt/b']]);
+});

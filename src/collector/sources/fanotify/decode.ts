@@ -114,6 +114,34 @@ function hexWord(word: number): string {
   return HEX_BYTES[(word >>> 24) & 0xff]! + HEX_BYTES[(word >>> 16) & 0xff]! + HEX_BYTES[(word >>> 8) & 0xff]! + HEX_BYTES[word & 0xff]!;
 }
 
+/**
+ * A FAN_FS_ERROR event as the kernel writes it on this host: errno EIO, one error, fsid 0:0, an
+ * inode handle (FILEID_INO32_GEN, inode 12). The source decodes it once at start (a rehearsal: see
+ * index.ts), so that the first real error is not the first run of this code.
+ */
+export function sampleFsErrorEvent(): Uint8Array {
+  const bytes = new Uint8Array(METADATA_LEN + ERROR_INFO_LEN + FID_INFO_MIN_LEN + 8);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, bytes.length, LITTLE_ENDIAN);
+  bytes[4] = METADATA_VERSION;
+  view.setUint16(6, METADATA_LEN, LITTLE_ENDIAN);
+  view.setUint32(8, FAN_FS_ERROR, LITTLE_ENDIAN);
+  view.setInt32(16, -1, LITTLE_ENDIAN); // FAN_NOFD
+  const error = METADATA_LEN;
+  bytes[error] = INFO_TYPE_ERROR;
+  view.setUint16(error + 2, ERROR_INFO_LEN, LITTLE_ENDIAN);
+  view.setInt32(error + 4, 5, LITTLE_ENDIAN);
+  view.setUint32(error + 8, 1, LITTLE_ENDIAN);
+  const fid = error + ERROR_INFO_LEN;
+  bytes[fid] = INFO_TYPE_FID;
+  view.setUint16(fid + 2, FID_INFO_MIN_LEN + 8, LITTLE_ENDIAN);
+  view.setUint32(fid + 12, 8, LITTLE_ENDIAN); // handle_bytes
+  view.setInt32(fid + 16, 0x01, LITTLE_ENDIAN); // FILEID_INO32_GEN
+  view.setUint32(fid + 20, 12, LITTLE_ENDIAN);
+  view.setUint32(fid + 24, 1, LITTLE_ENDIAN);
+  return bytes;
+}
+
 /** Decodes the bytes of one read() of the fanotify fd. */
 export function decodeEvents(chunk: Uint8Array): DecodeResult {
   const out: DecodeResult = { records: [], malformed: [], unknownInfo: 0, unexpected: 0 };

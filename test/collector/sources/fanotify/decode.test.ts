@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeEvents, fsidToString } from '../../../../src/collector/sources/fanotify/decode.ts';
+import { decodeEvents, fsidToString, sampleFsErrorEvent } from '../../../../src/collector/sources/fanotify/decode.ts';
 
 const FS_ERROR = 0x8000;
 const Q_OVERFLOW = 0x4000;
@@ -175,4 +175,11 @@ test('random and mutated buffers never throw, and what they yield is well-formed
 
 test('fsidToString writes both words as unsigned 8-digit hex', () => {
   assert.equal(fsidToString(-1, 0x2a), 'ffffffff:0000002a');
+});
+
+test('the sample the source rehearses with is a well-formed FS_ERROR event', () => {
+  const decoded = decodeEvents(sampleFsErrorEvent());
+  assert.deepEqual(decoded.malformed, []);
+  assert.equal(decoded.unknownInfo + decoded.unexpected, 0);
+  assert.deepEqual(decoded.records, [{ kind: 'fs-error', errno: 5, errorCount: 1, fsid: '00000000:00000000', handle: { type: 1, hex: '0c00000001000000' }, inode: 12, generation: 1, pid: 0 }]);
 });
