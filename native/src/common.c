@@ -269,3 +269,9 @@ void fsevd_call_reporting(napi_env env, napi_value fn, size_t argc, const napi_v
     napi_fatal_exception(env, err);
   }
 }
+
+napi_status fsevd_export_function(napi_env env, napi_value exports, const char *name, napi_callback cb) {
+  napi_value fn;
+  napi_status s = napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
+  return s == napi_ok ? napi_set_named_property(env, exports, name, fn) : s;
+}

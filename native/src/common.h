@@ -13,6 +13,9 @@
 /* Each reader exposes one of these; addon.c calls them in order at module init. */
 typedef napi_status (*fsevd_register_fn)(napi_env env, napi_value exports);
 
+/* Adds a function named `name` to `exports` (what each register function does per export). */
+napi_status fsevd_export_function(napi_env env, napi_value exports, const char *name, napi_callback cb);
+
 /* "ENOENT" for ENOENT, ...; "EUNKNOWN" for an errno not in the table. */
 const char *fsevd_errno_name(int err);
 

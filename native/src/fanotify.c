@@ -376,8 +376,5 @@ static napi_value watch_fs_errors(napi_env env, napi_callback_info info) {
 }
 
 napi_status fsevd_fanotify_register(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_status s =
-      napi_create_function(env, "watchFsErrors", NAPI_AUTO_LENGTH, watch_fs_errors, NULL, &fn);
-  return s == napi_ok ? napi_set_named_property(env, exports, "watchFsErrors", fn) : s;
+  return fsevd_export_function(env, exports, "watchFsErrors", watch_fs_errors);
 }

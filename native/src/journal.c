@@ -120,8 +120,5 @@ static napi_value append_record(napi_env env, napi_callback_info info) {
 }
 
 napi_status fsevd_journal_register(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_status s = napi_create_function(env, "appendRecord", NAPI_AUTO_LENGTH, append_record, NULL, &fn);
-  if (s != napi_ok) return s;
-  return napi_set_named_property(env, exports, "appendRecord", fn);
+  return fsevd_export_function(env, exports, "appendRecord", append_record);
 }

@@ -284,8 +284,5 @@ fail_status:
 }
 
 napi_status fsevd_kmsg_register(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_status s = napi_create_function(env, "openKmsg", NAPI_AUTO_LENGTH, open_kmsg, NULL, &fn);
-  if (s != napi_ok) return s;
-  return napi_set_named_property(env, exports, "openKmsg", fn);
+  return fsevd_export_function(env, exports, "openKmsg", open_kmsg);
 }

@@ -83,12 +83,6 @@ static napi_value socket_drops(napi_env env, napi_callback_info info) {
 }
 
 napi_status fsevd_netlink_register(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_status s = napi_create_function(env, "netlinkNoEnobufs", NAPI_AUTO_LENGTH, no_enobufs, NULL, &fn);
-  if (s != napi_ok) return s;
-  s = napi_set_named_property(env, exports, "netlinkNoEnobufs", fn);
-  if (s != napi_ok) return s;
-  s = napi_create_function(env, "socketDrops", NAPI_AUTO_LENGTH, socket_drops, NULL, &fn);
-  if (s != napi_ok) return s;
-  return napi_set_named_property(env, exports, "socketDrops", fn);
+  napi_status s = fsevd_export_function(env, exports, "netlinkNoEnobufs", no_enobufs);
+  return s == napi_ok ? fsevd_export_function(env, exports, "socketDrops", socket_drops) : s;
 }

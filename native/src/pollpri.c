@@ -352,11 +352,5 @@ fail_status:
 }
 
 napi_status fsevd_pollpri_register(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_status s =
-      napi_create_function(env, "watchPriority", NAPI_AUTO_LENGTH, watch_priority, NULL, &fn);
-  if (s != napi_ok) {
-    return s;
-  }
-  return napi_set_named_property(env, exports, "watchPriority", fn);
+  return fsevd_export_function(env, exports, "watchPriority", watch_priority);
 }

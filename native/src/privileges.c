@@ -34,8 +34,5 @@ static napi_value restrict_child_capabilities(napi_env env, napi_callback_info i
 }
 
 napi_status fsevd_privileges_register(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_status s = napi_create_function(env, "restrictChildCapabilities", NAPI_AUTO_LENGTH, restrict_child_capabilities, NULL, &fn);
-  if (s != napi_ok) return s;
-  return napi_set_named_property(env, exports, "restrictChildCapabilities", fn);
+  return fsevd_export_function(env, exports, "restrictChildCapabilities", restrict_child_capabilities);
 }

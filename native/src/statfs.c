@@ -384,8 +384,5 @@ static napi_value create_pool(napi_env env, napi_callback_info info) {
 }
 
 napi_status fsevd_statfs_register(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_status s = napi_create_function(env, "createStatfsPool", NAPI_AUTO_LENGTH, create_pool, NULL, &fn);
-  if (s != napi_ok) return s;
-  return napi_set_named_property(env, exports, "createStatfsPool", fn);
+  return fsevd_export_function(env, exports, "createStatfsPool", create_pool);
 }
